@@ -1,0 +1,43 @@
+package io.uniswitch.tap.linux;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Variadic;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc functions the tap module calls through jnr-ffi; get the loaded instance from {@link Syscall#LIBC}.
+ * Every function returns -1 and sets errno on failure; read errno with {@link Syscall#errno()} on the same thread,
+ * before any other native call.
+ *
+ * <p>No method may have exactly six primitive parameters: jnr-ffi 2.2.17 corrupts the sixth (jnr-ffi issue #181,
+ * seen on mmap). {@code LibCTest} enforces this. Buffers on the data path are passed as raw addresses ({@code long})
+ * so that a call allocates nothing.
+ */
+public interface LibC {
+    int open(CharSequence path, int flags);
+
+    int close(int fd);
+
+    /** ioctl with a pointer argument (TUNSETIFF, TUNSETVNETHDRSZ, SIOC*). Variadic in C, hence the annotation. */
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, long request, Pointer arg);
+
+    /** ioctl with a by-value argument (TUNSETPERSIST, TUNSETOWNER, TUNSETGROUP, TUNSETOFFLOAD). */
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, long request, long value);
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, Pointer address, int addressLength);
+
+    int setsockopt(int fd, int level, int option, Pointer value, int valueLength);
+
+    int getsockopt(int fd, int level, int option, Pointer value, Pointer valueLength);
+
+    @ssize_t
+    long read(int fd, long bufferAddress, @size_t long count);
+
+    @ssize_t
+    long write(int fd, long bufferAddress, @size_t long count);
+}

@@ -1,0 +1,29 @@
+package io.uniswitch.tap.linux;
+
+/** {@code <sys/socket.h>}: address families, socket types and flags. */
+public final class SysSocket {
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_NETLINK = 16;
+    public static final int AF_PACKET = 17;
+
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_SEQPACKET = 5;
+    public static final int SOCK_NONBLOCK = Fcntl.O_NONBLOCK;
+    public static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
+
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+
+    /** {@code struct sockaddr_in}: family (host order) @0, port (network order) @2, address (network order) @4. */
+    public static final int SOCKADDR_IN_SIZE = 16;
+    public static final int SIN_FAMILY = 0;
+    public static final int SIN_PORT = 2;
+    public static final int SIN_ADDR = 4;
+
+    private SysSocket() {
+    }
+}
