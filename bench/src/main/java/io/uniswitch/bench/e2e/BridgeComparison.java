@@ -1,0 +1,315 @@
+package io.uniswitch.bench.e2e;
+
+import io.uniswitch.netlab.Cmd;
+import io.uniswitch.netlab.Iperf3;
+import io.uniswitch.netlab.Links;
+import io.uniswitch.netlab.Names;
+import io.uniswitch.netlab.Netns;
+import io.uniswitch.netlab.Ping;
+import io.uniswitch.netlab.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End-to-end benchmark: two namespaces joined through a switch namespace by veths (offloads off on every end),
+ * measured through the Linux kernel bridge and through uniswitch ({@code netdev} ports) in the same run, with
+ * iperf3 TCP (1 and 4 streams, both directions) and ping RTT. Prints medians of the repeats and the ratio
+ * uniswitch / kernel bridge.
+ *
+ * <p>Usage: {@code BridgeComparison --jar daemon/target/uniswitch.jar [--seconds 10] [--repeat 3] [--quick]}.
+ * Everything it creates is removed at the end, also on failure or Ctrl-C.
+ */
+public final class BridgeComparison {
+    private static final Duration T = Duration.ofSeconds(120);
+
+    private final Path jar;
+    private final int seconds;
+    private final int repeat;
+    private final int pings;
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    private BridgeComparison(Path jar, int seconds, int repeat, int pings) {
+        this.jar = jar;
+        this.seconds = seconds;
+        this.repeat = repeat;
+        this.pings = pings;
+    }
+
+    /** One switch under test: sets itself up between the two veths in the switch namespace. */
+    private interface Dut extends AutoCloseable {
+        String name();
+
+        void start(Netns sw) throws Exception;
+
+        /** CPU seconds the switch used so far (user + system), or -1 where the kernel does the work. */
+        double cpuSeconds();
+
+        @Override
+        void close() throws java.io.IOException;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of("daemon/target/uniswitch.jar");
+        int seconds = 10;
+        int repeat = 3;
+        int pings = 1000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--jar":
+                    jar = Path.of(args[++i]);
+                    break;
+                case "--seconds":
+                    seconds = Integer.parseInt(args[++i]);
+                    break;
+                case "--repeat":
+                    repeat = Integer.parseInt(args[++i]);
+                    break;
+                case "--quick":
+                    seconds = 3;
+                    repeat = 1;
+                    pings = 200;
+                    break;
+                case "-h":
+                case "--help":
+                    System.out.println("usage: BridgeComparison [--jar PATH] [--seconds N] [--repeat N] [--quick]");
+                    return;
+                default:
+                    System.err.println("unknown argument " + args[i] + "; see --help");
+                    System.exit(2);
+            }
+        }
+        if (!Files.exists(jar)) {
+            System.err.println("no switch jar at " + jar + "; build it with ./uniswitch --version or mvn package");
+            System.exit(2);
+        }
+        Tools.require("iperf3", "iperf3");
+        Tools.require("ping", "iputils-ping");
+        Tools.require("ethtool", "ethtool");
+        BridgeComparison b = new BridgeComparison(jar, seconds, repeat, pings);
+        Thread hook = new Thread(b::tearDown, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            b.run();
+        } finally {
+            b.tearDown();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private void run() throws Exception {
+        System.out.printf(Locale.ROOT, "uniswitch vs kernel bridge: iperf3 %d s x %d repeats, %d pings; %d cores, %s%n",
+                seconds, repeat, pings, Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
+        List<Dut> duts = List.of(new KernelBridge(), new Uniswitch());
+        Map<String, Map<String, double[]>> results = new LinkedHashMap<>();
+        String[] metrics = {"tcp 1 stream a->b Gbit/s", "tcp 1 stream b->a Gbit/s", "tcp 4 streams a->b Gbit/s",
+            "tcp 4 streams b->a Gbit/s", "ping rtt p50 us", "ping rtt p99 us", "switch cpu s per tcp run"};
+        for (Dut dut : duts) {
+            Map<String, double[]> m = new LinkedHashMap<>();
+            for (String k : metrics) {
+                m.put(k, new double[repeat]);
+            }
+            results.put(dut.name(), m);
+        }
+        for (int r = 0; r < repeat; r++) {
+            for (Dut dut : duts) {
+                measure(dut, results.get(dut.name()), r);
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-28s %14s %14s %8s%n", "median of " + repeat, duts.get(0).name(),
+                duts.get(1).name(), "ratio");
+        for (String k : metrics) {
+            double a = median(results.get(duts.get(0).name()).get(k));
+            double u = median(results.get(duts.get(1).name()).get(k));
+            String ratio = a > 0 && u >= 0 ? String.format(Locale.ROOT, "%.2f", u / a) : "-";
+            System.out.printf(Locale.ROOT, "%-28s %14s %14s %8s%n", k, fmt(a), fmt(u), ratio);
+        }
+    }
+
+    private static String fmt(double v) {
+        return v < 0 ? "-" : String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.2f", v);
+    }
+
+    private void measure(Dut dut, Map<String, double[]> out, int r) throws Exception {
+        String tag = Names.unique("ub");
+        Netns sw = Netns.create(tag + "s");
+        Netns a = Netns.create(tag + "a");
+        Netns b = Netns.create(tag + "b");
+        List<AutoCloseable> local = List.of(b, a, sw);
+        cleanup.addAll(local);
+        try {
+            for (Object[] peer : new Object[][] {{"pa", a, "10.0.0.1/24"}, {"pb", b, "10.0.0.2/24"}}) {
+                String swEnd = (String) peer[0];
+                Netns ns = (Netns) peer[1];
+                Links.veth(swEnd, sw, "eth0", ns);
+                Links.offloadsOff(sw, swEnd);
+                Links.offloadsOff(ns, "eth0");
+                Links.up(sw, swEnd);
+                Links.addAddress(ns, "eth0", (String) peer[2]);
+                Links.up(ns, "eth0");
+            }
+            dut.start(sw);
+            try {
+                Ping.Stats warm = Ping.run(a, "10.0.0.2", 3, Duration.ofMillis(100), 56, T);
+                if (warm.received() == 0) {
+                    throw new IllegalStateException(dut.name() + ": no ping reply across the switch");
+                }
+                Process server = Iperf3.server(b, "10.0.0.2", 5201, null);
+                try {
+                    Thread.sleep(300);
+                    double cpu0 = dut.cpuSeconds();
+                    out.get("tcp 1 stream a->b Gbit/s")[r] = tcp(a, 1, false);
+                    out.get("tcp 1 stream b->a Gbit/s")[r] = tcp(a, 1, true);
+                    out.get("tcp 4 streams a->b Gbit/s")[r] = tcp(a, 4, false);
+                    out.get("tcp 4 streams b->a Gbit/s")[r] = tcp(a, 4, true);
+                    double cpu1 = dut.cpuSeconds();
+                    out.get("switch cpu s per tcp run")[r] = cpu0 < 0 ? -1 : (cpu1 - cpu0) / 4;
+                } finally {
+                    server.destroy();
+                    server.waitFor(5, TimeUnit.SECONDS);
+                }
+                Ping.Stats p = Ping.run(a, "10.0.0.2", pings, Duration.ofMillis(2), 56, T);
+                out.get("ping rtt p50 us")[r] = p.medianMs() * 1000;
+                out.get("ping rtt p99 us")[r] = p.p99Ms() * 1000;
+                System.out.printf(Locale.ROOT, "  run %d %-14s tcp1 %.2f/%.2f tcp4 %.2f/%.2f Gbit/s, rtt p50 %.0f us%n",
+                        r + 1, dut.name(), out.get("tcp 1 stream a->b Gbit/s")[r],
+                        out.get("tcp 1 stream b->a Gbit/s")[r], out.get("tcp 4 streams a->b Gbit/s")[r],
+                        out.get("tcp 4 streams b->a Gbit/s")[r], out.get("ping rtt p50 us")[r]);
+            } finally {
+                dut.close();
+            }
+        } finally {
+            for (AutoCloseable c : local) {
+                c.close();
+                cleanup.remove(c);
+            }
+        }
+    }
+
+    private double tcp(Netns client, int streams, boolean reverse) {
+        Iperf3.Result res = Iperf3.tcp(client, "10.0.0.2", 5201, Duration.ofSeconds(seconds), streams, reverse, T);
+        return res.bitsPerSecond() / 1e9;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private synchronized void tearDown() {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            try {
+                cleanup.get(i).close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e.getMessage());
+            }
+        }
+        cleanup.clear();
+    }
+
+    /** The Linux bridge, offloads off on its ports as on uniswitch's. */
+    private static final class KernelBridge implements Dut {
+        private Netns sw;
+
+        @Override
+        public String name() {
+            return "kernel bridge";
+        }
+
+        @Override
+        public void start(Netns sw) {
+            this.sw = sw;
+            sw.exec(T, "ip", "link", "add", "br0", "type", "bridge");
+            sw.exec(T, "ip", "link", "set", "pa", "master", "br0");
+            sw.exec(T, "ip", "link", "set", "pb", "master", "br0");
+            Links.offloadsOff(sw, "br0");
+            Links.up(sw, "br0");
+        }
+
+        @Override
+        public double cpuSeconds() {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            if (sw != null) {
+                Cmd.runAllowFail(T, sw.wrap(List.of("ip", "link", "del", "br0")).toArray(new String[0]));
+            }
+        }
+    }
+
+    /** uniswitch as an operator runs it, from its jar, with netdev ports on the two veths. */
+    private final class Uniswitch implements Dut {
+        private Process process;
+        private Path dir;
+
+        @Override
+        public String name() {
+            return "uniswitch";
+        }
+
+        @Override
+        public void start(Netns sw) throws Exception {
+            dir = Files.createTempDirectory("uniswitch-bench-");
+            Path sock = dir.resolve("sw.sock");
+            Path cfg = dir.resolve("bench.yaml");
+            Files.writeString(cfg, "switch: bench\ncontrol: {socket: " + sock + "}\nports:\n"
+                    + "  - {name: pa, type: netdev}\n  - {name: pb, type: netdev}\n");
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.add("-jar");
+            cmd.add(jar.toAbsolutePath().toString());
+            cmd.add("run");
+            cmd.add("--config");
+            cmd.add(cfg.toString());
+            process = sw.spawn(cmd, dir.resolve("switch.log"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(sock)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("uniswitch did not start:\n"
+                            + Files.readString(dir.resolve("switch.log")));
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        @Override
+        public double cpuSeconds() {
+            return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (process != null && process.isAlive()) {
+                process.destroy();
+                try {
+                    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    process.destroyForcibly();
+                }
+            }
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.uniswitch.bridge.port;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.unix.FileDescriptor;
+import io.uniswitch.bridge.engine.DropReason;
+import io.uniswitch.bridge.engine.FrameBatch;
+import io.uniswitch.tap.linux.NativeException;
+
+/**
+ * A port over one non-blocking file descriptor that carries one Ethernet frame per read() and write().
+ *
+ * <p>Owned by the loop thread after {@code attach}: receive, transmit and flush run there only. A read goes into a
+ * pooled direct buffer sized for the largest frame the port accepts plus one byte, so a frame that does not fit
+ * (an offload super-frame that slipped through) is seen as over-long and dropped as {@link DropReason#FRAME_TOO_LARGE}
+ * rather than forwarded truncated. The buffer of a read that found nothing is kept for the next read, so an empty
+ * poll allocates nothing.
+ */
+public abstract class FdPort extends Port {
+    /** Ethernet header plus one 802.1Q tag: what a frame adds to the MTU. */
+    public static final int L2_OVERHEAD_BYTES = 18;
+
+    private final ByteBufAllocator allocator;
+    private final int readBufferBytes;
+    private final int maxFrameBytes;
+    private WriteInterest writeInterest = WriteInterest.NONE;
+    private ByteBuf spare;
+    private NativeException readError;
+
+    /** Asks the event loop to watch the fd for writability (EPOLLOUT) while frames wait in the egress queue. */
+    public interface WriteInterest {
+        WriteInterest NONE = wanted -> { };
+
+        void writeWanted(boolean wanted);
+    }
+
+    protected FdPort(String name, String type, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
+        super(name, type, mtuBytes, queueFrames);
+        this.allocator = allocator;
+        this.maxFrameBytes = mtuBytes + L2_OVERHEAD_BYTES;
+        this.readBufferBytes = maxFrameBytes + 1;
+    }
+
+    /** The fd to register on the event loop. */
+    public abstract FileDescriptor fileDescriptor();
+
+    /** Reads one frame into dst at its writer index; returns bytes read, 0 when nothing is ready. */
+    protected abstract int readFrame(ByteBuf dst);
+
+    public final void setWriteInterest(WriteInterest writeInterest) {
+        this.writeInterest = writeInterest;
+    }
+
+    @Override
+    public int receive(FrameBatch batch) {
+        final PortCounters c = counters();
+        final int max = batch.remaining();
+        int n = 0;
+        while (n < max) {
+            ByteBuf buf = spare;
+            spare = null;
+            if (buf == null) {
+                buf = allocator.directBuffer(readBufferBytes, readBufferBytes);
+            } else {
+                buf.clear();
+            }
+            int bytes;
+            try {
+                bytes = readFrame(buf);
+            } catch (NativeException e) {
+                // A device error (ENETDOWN while the link is down, ENXIO when it is gone) ends this batch; the
+                // loop decides from readError() whether the port survives. Rare by nature: not a per-frame cost.
+                buf.release();
+                c.errors++;
+                readError = e;
+                break;
+            }
+            if (bytes <= 0) {
+                spare = buf;
+                break;
+            }
+            if (bytes > maxFrameBytes) {
+                buf.release();
+                c.drop(DropReason.FRAME_TOO_LARGE);
+                continue;
+            }
+            c.rxFrames++;
+            c.rxBytes += bytes;
+            batch.add(buf);
+            n++;
+        }
+        return n;
+    }
+
+    /** The device error that ended the last receive, cleared by this call; null if none. */
+    public final NativeException takeReadError() {
+        NativeException e = readError;
+        readError = null;
+        return e;
+    }
+
+    @Override
+    public int flush() {
+        int written = super.flush();
+        writeInterest.writeWanted(hasPendingTx());
+        return written;
+    }
+
+    @Override
+    protected void closeDevice() {
+        if (spare != null) {
+            spare.release();
+            spare = null;
+        }
+    }
+}

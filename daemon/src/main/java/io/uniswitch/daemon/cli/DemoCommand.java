@@ -1,0 +1,317 @@
+package io.uniswitch.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.uniswitch.daemon.control.ControlClient;
+import io.uniswitch.netlab.CmdException;
+import io.uniswitch.netlab.Iperf3;
+import io.uniswitch.netlab.Links;
+import io.uniswitch.netlab.Netns;
+import io.uniswitch.netlab.Ping;
+import io.uniswitch.netlab.Tools;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code uniswitch demo}: the seed topology, built in network namespaces of its own so that nothing on the machine's
+ * own network changes, with a real switch process carrying real traffic, then removed.
+ *
+ * <pre>
+ *   ns guest            ns switch (uniswitch run)                     ns lan
+ *   guest0 10.0.0.2 ==fd== [tap guest0]  [tap br100 10.0.0.1]  [netdev eth0] --veth-- lan0 10.0.0.3
+ * </pre>
+ * The guest's tap is created by the switch (it holds the fd) and then moved into the guest namespace, as a tender's
+ * tap would sit in front of a unikernel.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Build the seed topology in network namespaces, start a switch, show ARP, ping and iperf3",
+            "working across it, print its ports and FDB, and remove everything it created (also on Ctrl-C).",
+            "Needs root. Installs iperf3 through apt-get if it is missing."})
+final class DemoCommand implements Callable<Integer> {
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+
+    @Option(names = "--seconds", defaultValue = "5", paramLabel = "N",
+            description = "length of the iperf3 run in seconds (1..60, default ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--keep", description = "keep the topology and the switch running until Enter is pressed, "
+            + "to explore it (ip netns exec usw-guest ping 10.0.0.3, uniswitch show --socket ...)")
+    boolean keep;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private Process switchProcess;
+    private Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (seconds < 1 || seconds > 60) {
+            spec.commandLine().getErr().println("uniswitch demo: --seconds " + seconds + " is out of range 1..60");
+            return ExitCodes.USAGE;
+        }
+        Thread hook = new Thread(this::tearDown, "uniswitch-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return runDemo(out);
+        } catch (CmdException | IllegalStateException e) {
+            spec.commandLine().getErr().println("uniswitch demo: " + e.getMessage());
+            if (switchProcess != null) {
+                printLog(spec.commandLine().getErr());
+            }
+            return ExitCodes.FAILURE;
+        } finally {
+            tearDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // Already shutting down: the hook has run tearDown.
+            }
+        }
+    }
+
+    private int runDemo(PrintWriter out) throws Exception {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("needs root (it creates network namespaces and taps); run it with sudo");
+        }
+        Tools.require("ip", "iproute2");
+        Tools.require("ping", "iputils-ping");
+        Tools.require("iperf3", "iperf3");
+        Tools.require("ethtool", "ethtool");
+
+        String tag = "usw" + ProcessHandle.current().pid() % 100000;
+        step(out, "creating namespaces " + tag + "-sw (switch), " + tag + "-lan, " + tag + "-guest");
+        Netns sw = track(Netns.create(tag + "-sw"));
+        Netns lan = track(Netns.create(tag + "-lan"));
+        Netns guest = track(Netns.create(tag + "-guest"));
+
+        // The uplink: a veth whose switch end is called eth0, as on a real host.
+        Links.veth("eth0", sw, "lan0", lan);
+        Links.addAddress(lan, "lan0", "10.0.0.3/24");
+        Links.up(lan, "lan0");
+        Links.up(sw, "eth0");
+        // The lan peer sends through a veth too; without vnet headers the switch cannot carry its offloads.
+        Links.offloadsOff(lan, "lan0");
+
+        workDir = Files.createTempDirectory("uniswitch-demo-");
+        Path socket = workDir.resolve("br100.sock");
+        Path config = workDir.resolve("uniswitch.yaml");
+        Files.writeString(config, String.join("\n",
+                "# Generated by `uniswitch demo`: the seed topology.",
+                "switch: br100",
+                "fdb: {ageing: 300s, max-entries: 8192}",
+                "control: {socket: " + socket + "}",
+                "ports:",
+                "  - {name: br100, type: tap, address: 10.0.0.1/24}   # the host's local port",
+                "  - {name: guest0, type: tap}                        # a guest's tap, moved to its namespace",
+                "  - {name: eth0, type: netdev}                       # the uplink",
+                ""), StandardCharsets.UTF_8);
+        step(out, "starting the switch in " + sw.name() + " with " + config);
+        List<String> java = new ArrayList<>();
+        java.add(ProcessHandle.current().info().command().orElse("java"));
+        java.addAll(jvmFlags());
+        java.add("-cp");
+        java.add(System.getProperty("java.class.path"));
+        java.add(Main.class.getName());
+        java.add("run");
+        java.add("--config");
+        java.add(config.toString());
+        switchProcess = sw.spawn(java, workDir.resolve("switch.log"));
+        ControlClient client = new ControlClient(socket);
+        waitForSwitch(client, socket);
+        out.println("    switch up (pid " + switchProcess.pid() + "), log " + workDir.resolve("switch.log"));
+
+        step(out, "moving tap guest0 into " + guest.name() + " as 10.0.0.2/24");
+        Links.moveTo("guest0", sw, guest);
+        Links.addAddress(guest, "guest0", "10.0.0.2/24");
+        Links.up(guest, "guest0");
+        Links.offloadsOff(guest, "guest0");
+
+        step(out, "ping across the switch (ARP is resolved on the way)");
+        ping(out, guest, "10.0.0.3", "guest -> lan");
+        ping(out, lan, "10.0.0.2", "lan -> guest");
+        ping(out, guest, "10.0.0.1", "guest -> br100 (local port)");
+        ping(out, sw, "10.0.0.3", "br100 -> lan");
+        Ping.Stats big = Ping.run(guest, "10.0.0.3", 3, Duration.ofMillis(200), 1472, STEP_TIMEOUT);
+        out.printf(Locale.ROOT, "    %-28s %d/%d replies with 1472-byte payloads (full 1500-byte packets)%n",
+                "guest -> lan, full MTU", big.received(), big.sent());
+        if (big.received() == 0) {
+            throw new IllegalStateException("no reply to full-size pings: frames of MTU size are not forwarded");
+        }
+
+        step(out, "iperf3 TCP, guest -> lan, " + seconds + " s");
+        Process server = Iperf3.server(lan, "10.0.0.3", 5201, workDir.resolve("iperf3-server.log"));
+        cleanup.add(() -> stop(server));
+        Thread.sleep(300);
+        Iperf3.Result r = withProgress(out, seconds, () -> Iperf3.tcp(guest, "10.0.0.3", 5201,
+                Duration.ofSeconds(seconds), 1, false, Duration.ofSeconds(seconds + 30L)));
+        out.printf(Locale.ROOT, "    %.2f Gbit/s, %d retransmits%n", r.bitsPerSecond() / 1e9, r.retransmits());
+
+        step(out, "uniswitch show --socket " + socket);
+        new ShowCommand().printText(client.call(client.newRequest("show")), out);
+        step(out, "uniswitch fdb --socket " + socket);
+        new FdbCommand().printText(client.call(client.newRequest("fdb")), out);
+        out.flush();
+
+        if (keep) {
+            out.println();
+            out.println("The topology is up. Try, in another terminal:");
+            out.println("  ip netns exec " + guest.name() + " ping 10.0.0.3");
+            out.println("  ./uniswitch show --socket " + socket);
+            out.println("Press Enter to remove everything.");
+            out.flush();
+            System.in.read();
+        }
+        step(out, "removing everything the demo created");
+        return ExitCodes.OK;
+    }
+
+    private static List<String> jvmFlags() {
+        List<String> flags = new ArrayList<>();
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--enable-native-access") || a.startsWith("--sun-misc-unsafe-memory-access")
+                    || a.startsWith("-Xm") || a.startsWith("-Dio.netty")) {
+                flags.add(a);
+            }
+        }
+        return flags;
+    }
+
+    private void waitForSwitch(ControlClient client, Path socket) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!switchProcess.isAlive()) {
+                throw new IllegalStateException("the switch exited with status " + switchProcess.exitValue());
+            }
+            if (Files.exists(socket)) {
+                try {
+                    client.call(client.newRequest("ping"));
+                    return;
+                } catch (ControlClient.ControlException notYet) {
+                    // Still starting.
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the switch did not answer on " + socket + " within 30 s");
+    }
+
+    private static void ping(PrintWriter out, Netns from, String target, String label) {
+        Ping.Stats s = Ping.run(from, target, 3, Duration.ofMillis(200), 56, STEP_TIMEOUT);
+        out.printf(Locale.ROOT, "    %-28s %d/%d replies, rtt median %.3f ms%n", label, s.received(), s.sent(),
+                s.medianMs());
+        out.flush();
+        if (s.received() == 0) {
+            throw new IllegalStateException(label + ": no reply from " + target);
+        }
+    }
+
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T withProgress(PrintWriter out, int seconds, Work<T> work) throws Exception {
+        long start = System.nanoTime();
+        // On a terminal the progress line rewrites itself; in a log it is one line per second.
+        String lineStart = System.console() != null ? "\r" : "";
+        String lineEnd = System.console() != null ? "" : "%n";
+        Thread progress = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    long s = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                    out.printf(Locale.ROOT, lineStart + "    running: %d/%d s " + lineEnd, Math.min(s, seconds), seconds);
+                    out.flush();
+                    Thread.sleep(1000);
+                }
+            } catch (InterruptedException done) {
+                Thread.currentThread().interrupt();
+            }
+        }, "uniswitch-demo-progress");
+        progress.setDaemon(true);
+        progress.start();
+        try {
+            return work.run();
+        } finally {
+            progress.interrupt();
+            progress.join(1000);
+            if (System.console() != null) {
+                out.print("\r                          \r");
+                out.flush();
+            }
+        }
+    }
+
+    private static void step(PrintWriter out, String what) {
+        out.println("==> " + what);
+        out.flush();
+    }
+
+    private Netns track(Netns ns) {
+        cleanup.add(ns);
+        return ns;
+    }
+
+    private void printLog(PrintWriter err) {
+        try {
+            err.println("--- switch log ---");
+            err.println(Files.readString(workDir.resolve("switch.log")));
+        } catch (IOException e) {
+            err.println("(no switch log)");
+        }
+        err.flush();
+    }
+
+    private static void stop(Process p) {
+        if (p.isAlive()) {
+            p.destroy();
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops the switch (SIGTERM, so it removes its taps), then removes the namespaces. Safe to call twice. */
+    private synchronized void tearDown() {
+        if (switchProcess != null) {
+            stop(switchProcess);
+            switchProcess = null;
+        }
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            try {
+                cleanup.get(i).close();
+            } catch (Exception e) {
+                System.err.println("uniswitch demo: cleanup: " + e.getMessage());
+            }
+        }
+        cleanup.clear();
+        if (workDir != null) {
+            try (var files = Files.list(workDir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(workDir);
+            } catch (IOException e) {
+                // Temporary files only; nothing on the network.
+            }
+            workDir = null;
+        }
+    }
+}

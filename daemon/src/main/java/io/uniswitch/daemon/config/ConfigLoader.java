@@ -1,0 +1,400 @@
+package io.uniswitch.daemon.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads and validates a switch config file. Every error is a {@link ConfigException} that names the file, the line,
+ * what is wrong and the fix. Unknown keys are errors, so a typo never silently falls back to a default.
+ *
+ * <p>This checks only what can be checked without touching the system; whether interfaces exist is checked when the
+ * switch starts, before anything is created.
+ */
+public final class ConfigLoader {
+    public static final int MIN_MTU = 68;
+    public static final int MAX_MTU = 65535;
+    public static final int MAX_IFNAME_BYTES = 15;
+
+    private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control");
+    private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
+    private static final Set<String> STATIC_KEYS = Set.of("mac", "port", "vlan");
+    private static final Set<String> CONTROL_KEYS = Set.of("socket");
+    private static final Set<String> TAP_KEYS = Set.of("name", "type", "mtu", "address", "mac", "persist", "queue");
+    private static final Set<String> NETDEV_KEYS = Set.of("name", "type", "mtu", "queue");
+
+    private final String source;
+
+    private ConfigLoader(String source) {
+        this.source = source;
+    }
+
+    /** Loads and validates the config file at {@code path}. */
+    public static SwitchConfig load(Path path) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(path.toString(), 0,
+                    "no such file; pass an existing config with --config (deploy/uniswitch.yaml is an example)");
+        } catch (IOException e) {
+            throw new ConfigException(path.toString(), 0, "cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    /** Parses and validates config text; {@code source} names it in error messages. */
+    public static SwitchConfig parse(String source, String text) {
+        return new ConfigLoader(source).parseRoot(text);
+    }
+
+    private SwitchConfig parseRoot(String text) {
+        Node root;
+        try (Reader reader = new StringReader(text)) {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(options).compose(reader);
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
+            throw new ConfigException(source, line, "not valid YAML: " + e.getProblem());
+        } catch (YAMLException | IOException e) {
+            throw new ConfigException(source, 0, "not valid YAML: " + e.getMessage());
+        }
+        if (root == null) {
+            throw new ConfigException(source, 0, "the file is empty; it needs at least `switch:` and `ports:`");
+        }
+        Map<String, NodeTuple> top = mapping(root, "the top level", TOP_KEYS);
+
+        String switchName = requiredString(top, "switch", root, "the top level");
+        checkIfName(switchName, top.get("switch").getValueNode(), "switch name");
+
+        Duration ageing = SwitchConfig.DEFAULT_AGEING;
+        int maxEntries = SwitchConfig.DEFAULT_FDB_MAX_ENTRIES;
+        int maxPerPort = SwitchConfig.DEFAULT_FDB_MAX_ENTRIES_PER_PORT;
+        List<PendingStatic> statics = new ArrayList<>();
+        NodeTuple fdbTuple = top.get("fdb");
+        if (fdbTuple != null) {
+            Map<String, NodeTuple> fdb = mapping(fdbTuple.getValueNode(), "fdb", FDB_KEYS);
+            if (fdb.containsKey("ageing")) {
+                ageing = duration(fdb.get("ageing").getValueNode(), "fdb.ageing");
+            }
+            if (fdb.containsKey("max-entries")) {
+                maxEntries = integer(fdb.get("max-entries").getValueNode(), "fdb.max-entries", 1, 1 << 24);
+            }
+            if (fdb.containsKey("max-entries-per-port")) {
+                maxPerPort = integer(fdb.get("max-entries-per-port").getValueNode(), "fdb.max-entries-per-port", 1,
+                        1 << 24);
+            }
+            if (fdb.containsKey("static")) {
+                for (Node item : sequence(fdb.get("static").getValueNode(), "fdb.static")) {
+                    statics.add(staticEntry(item));
+                }
+            }
+        }
+        if (maxPerPort > maxEntries) {
+            maxPerPort = maxEntries;
+        }
+
+        Path socket = SwitchConfig.defaultControlSocket(switchName);
+        NodeTuple controlTuple = top.get("control");
+        if (controlTuple != null) {
+            Map<String, NodeTuple> control = mapping(controlTuple.getValueNode(), "control", CONTROL_KEYS);
+            if (control.containsKey("socket")) {
+                Node n = control.get("socket").getValueNode();
+                String s = scalar(n, "control.socket");
+                if (!s.startsWith("/")) {
+                    throw error(n, "control.socket \"" + s + "\" must be an absolute path, e.g. /run/uniswitch/"
+                            + switchName + ".sock");
+                }
+                socket = Path.of(s);
+            }
+        }
+
+        NodeTuple portsTuple = top.get("ports");
+        if (portsTuple == null) {
+            throw error(root, "missing `ports:`; declare at least one port, e.g.\n  ports:\n    - {name: tap100, type: netdev}");
+        }
+        List<PortConfig> ports = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (Node item : sequence(portsTuple.getValueNode(), "ports")) {
+            PortConfig p = port(item);
+            Integer previous = seen.putIfAbsent(p.name(), p.line());
+            if (previous != null) {
+                throw error(item, "port \"" + p.name() + "\" is declared twice (first on line " + previous
+                        + "); give each port its own interface name");
+            }
+            ports.add(p);
+        }
+        if (ports.isEmpty()) {
+            throw error(portsTuple.getValueNode(), "`ports:` is empty; declare at least one port");
+        }
+        List<StaticEntry> staticEntries = new ArrayList<>();
+        for (PendingStatic s : statics) {
+            if (!seen.containsKey(s.port)) {
+                throw error(s.portNode, "static entry names port \"" + s.port + "\", which is not declared under ports:");
+            }
+            staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
+        }
+        return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
+                List.copyOf(staticEntries), socket, source);
+    }
+
+    private record PendingStatic(long mac, String port, int vlan, Node portNode) {
+    }
+
+    private PendingStatic staticEntry(Node item) {
+        Map<String, NodeTuple> m = mapping(item, "a static fdb entry", STATIC_KEYS);
+        String macText = requiredString(m, "mac", item, "a static fdb entry");
+        long mac = mac(m.get("mac").getValueNode(), macText);
+        if ((mac & 0x0100_0000_0000L) != 0) {
+            throw error(m.get("mac").getValueNode(), "static entry mac " + macText
+                    + " is a multicast address; static entries take unicast MACs");
+        }
+        String port = requiredString(m, "port", item, "a static fdb entry");
+        int vlan = m.containsKey("vlan") ? integer(m.get("vlan").getValueNode(), "vlan", 0, 4094) : 0;
+        return new PendingStatic(mac, port, vlan, m.get("port").getValueNode());
+    }
+
+    private PortConfig port(Node item) {
+        if (!(item instanceof MappingNode)) {
+            throw error(item, "each port is a mapping such as {name: tap100, type: netdev}");
+        }
+        Map<String, NodeTuple> raw = mapping(item, "a port", null);
+        String name = requiredString(raw, "name", item, "a port");
+        checkIfName(name, raw.get("name").getValueNode(), "port name");
+        String where = "port \"" + name + "\"";
+        String typeText = requiredString(raw, "type", item, where);
+        PortType type = PortType.parse(typeText);
+        if (type == null) {
+            throw error(raw.get("type").getValueNode(), where + ": unknown type \"" + typeText
+                    + "\"; use one of: tap (a tap device the switch owns), netdev (an existing interface)");
+        }
+        Set<String> allowed = type == PortType.TAP ? TAP_KEYS : NETDEV_KEYS;
+        for (NodeTuple t : raw.values()) {
+            String key = ((ScalarNode) t.getKeyNode()).getValue();
+            if (!allowed.contains(key)) {
+                String extra = (key.equals("address") || key.equals("mac") || key.equals("persist"))
+                        ? " (`" + key + "` applies to type tap only)" : "";
+                throw error(t.getKeyNode(), where + ": unknown key \"" + key + "\"" + extra + "; allowed: "
+                        + String.join(", ", sorted(allowed)));
+            }
+        }
+        int mtu = 0;
+        if (raw.containsKey("mtu")) {
+            mtu = integer(raw.get("mtu").getValueNode(), where + ": mtu", MIN_MTU, MAX_MTU);
+        } else if (type == PortType.TAP) {
+            mtu = PortConfig.DEFAULT_TAP_MTU;
+        }
+        Ipv4Cidr address = null;
+        if (raw.containsKey("address")) {
+            Node n = raw.get("address").getValueNode();
+            try {
+                address = Ipv4Cidr.parse(scalar(n, where + ": address"));
+            } catch (IllegalArgumentException e) {
+                throw error(n, where + ": " + e.getMessage());
+            }
+        }
+        long mac = -1;
+        if (raw.containsKey("mac")) {
+            Node n = raw.get("mac").getValueNode();
+            mac = mac(n, scalar(n, where + ": mac"));
+            if ((mac & 0x0100_0000_0000L) != 0 || mac == 0) {
+                throw error(n, where + ": mac " + scalar(n, "mac") + " is multicast or zero; use a unicast MAC such as "
+                        + "02:00:00:00:00:01");
+            }
+        }
+        boolean persist = raw.containsKey("persist") && bool(raw.get("persist").getValueNode(), where + ": persist");
+        int queue = PortConfig.DEFAULT_QUEUE_FRAMES;
+        if (raw.containsKey("queue")) {
+            queue = integer(raw.get("queue").getValueNode(), where + ": queue", 16, 1 << 16);
+        }
+        return new PortConfig(name, type, mtu, address, mac, persist, queue, line(item));
+    }
+
+    // ---- node helpers ----
+
+    private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {
+        if (!(node instanceof MappingNode)) {
+            throw error(node, what + " must be a mapping of keys to values");
+        }
+        Map<String, NodeTuple> out = new LinkedHashMap<>();
+        for (NodeTuple t : ((MappingNode) node).getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode)) {
+                throw error(t.getKeyNode(), "keys in " + what + " must be plain words");
+            }
+            String key = ((ScalarNode) t.getKeyNode()).getValue();
+            if (allowed != null && !allowed.contains(key)) {
+                throw error(t.getKeyNode(), "unknown key \"" + key + "\" in " + what + "; allowed: "
+                        + String.join(", ", sorted(allowed)));
+            }
+            if (out.put(key, t) != null) {
+                throw error(t.getKeyNode(), "key \"" + key + "\" appears twice in " + what);
+            }
+        }
+        return out;
+    }
+
+    private List<Node> sequence(Node node, String what) {
+        if (!(node instanceof SequenceNode)) {
+            throw error(node, what + " must be a list (items start with \"- \")");
+        }
+        return ((SequenceNode) node).getValue();
+    }
+
+    private String scalar(Node node, String what) {
+        if (!(node instanceof ScalarNode)) {
+            throw error(node, what + " must be a single value, not a list or mapping");
+        }
+        return ((ScalarNode) node).getValue();
+    }
+
+    private String requiredString(Map<String, NodeTuple> m, String key, Node parent, String what) {
+        NodeTuple t = m.get(key);
+        if (t == null) {
+            throw error(parent, what + " is missing `" + key + ":`");
+        }
+        String v = scalar(t.getValueNode(), key);
+        if (v.isEmpty()) {
+            throw error(t.getValueNode(), "`" + key + ":` in " + what + " is empty");
+        }
+        return v;
+    }
+
+    private int integer(Node node, String what, int min, int max) {
+        String s = scalar(node, what);
+        long v;
+        try {
+            v = Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            throw error(node, what + " \"" + s + "\" is not a whole number; use a value from " + min + " to " + max);
+        }
+        if (v < min || v > max) {
+            throw error(node, what + " " + v + " is out of range; use a value from " + min + " to " + max);
+        }
+        return (int) v;
+    }
+
+    private boolean bool(Node node, String what) {
+        String s = scalar(node, what).toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "true":
+            case "yes":
+            case "on":
+                return true;
+            case "false":
+            case "no":
+            case "off":
+                return false;
+            default:
+                throw error(node, what + " \"" + s + "\" is not true or false");
+        }
+    }
+
+    private long mac(Node node, String text) {
+        String[] parts = text.split(":", -1);
+        if (parts.length == 6) {
+            long mac = 0;
+            boolean ok = true;
+            for (String p : parts) {
+                if (p.length() != 2) {
+                    ok = false;
+                    break;
+                }
+                int hi = Character.digit(p.charAt(0), 16);
+                int lo = Character.digit(p.charAt(1), 16);
+                if (hi < 0 || lo < 0) {
+                    ok = false;
+                    break;
+                }
+                mac = (mac << 8) | (hi << 4) | lo;
+            }
+            if (ok) {
+                return mac;
+            }
+        }
+        throw error(node, "mac \"" + text + "\" is not a MAC address; write six hex pairs such as 02:00:00:00:00:01");
+    }
+
+    /** Parses 300s, 5m, 1h, 500ms, or a plain number of seconds. */
+    private Duration duration(Node node, String what) {
+        String s = scalar(node, what).trim().toLowerCase(Locale.ROOT);
+        String digits = s;
+        long unitMs = 1000;
+        if (s.endsWith("ms")) {
+            digits = s.substring(0, s.length() - 2);
+            unitMs = 1;
+        } else if (s.endsWith("s")) {
+            digits = s.substring(0, s.length() - 1);
+        } else if (s.endsWith("m")) {
+            digits = s.substring(0, s.length() - 1);
+            unitMs = 60_000;
+        } else if (s.endsWith("h")) {
+            digits = s.substring(0, s.length() - 1);
+            unitMs = 3_600_000;
+        }
+        long v;
+        try {
+            v = Long.parseLong(digits.trim());
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v < 0 || v > 1_000_000_000L / Math.max(1, unitMs / 1000)) {
+            throw error(node, what + " \"" + s + "\" is not a duration; write e.g. 300s, 5m, 1h, or 0 to disable learning");
+        }
+        return Duration.ofMillis(v * unitMs);
+    }
+
+    private void checkIfName(String name, Node node, String what) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_IFNAME_BYTES) {
+            throw error(node, what + " \"" + name + "\" is longer than " + MAX_IFNAME_BYTES
+                    + " bytes, the kernel's limit for interface names; choose a shorter name");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw error(node, what + " \"" + name + "\" is not a valid interface name");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                    || c == '_' || c == '.';
+            if (!ok) {
+                throw error(node, what + " \"" + name + "\" contains '" + c
+                        + "'; use letters, digits, '-', '_' and '.' only");
+            }
+        }
+    }
+
+    private static List<String> sorted(Set<String> keys) {
+        List<String> l = new ArrayList<>(keys);
+        l.sort(null);
+        return l;
+    }
+
+    private ConfigException error(Node node, String message) {
+        return new ConfigException(source, line(node), message);
+    }
+
+    private static int line(Node node) {
+        return node != null && node.getStartMark() != null ? node.getStartMark().getLine() + 1 : 0;
+    }
+}

@@ -1,0 +1,20 @@
+package io.uniswitch.daemon.config;
+
+/**
+ * One declared port.
+ *
+ * @param name        interface name (at most 15 bytes)
+ * @param type        port type
+ * @param mtuBytes    the MTU to set, or 0 to keep the interface's own (tap default 1500)
+ * @param address     IPv4 address in CIDR form for a {@code tap} port, or null
+ * @param mac         MAC to set on a {@code tap} port (48 bits in a long), or -1 to keep the kernel's
+ * @param persist     whether a {@code tap} port's device survives the switch (TUNSETPERSIST)
+ * @param queueFrames egress queue length in frames
+ * @param line        the config line that declares the port, for later error messages
+ */
+public record PortConfig(String name, PortType type, int mtuBytes, Ipv4Cidr address, long mac, boolean persist,
+        int queueFrames, int line) {
+
+    public static final int DEFAULT_QUEUE_FRAMES = 1024;
+    public static final int DEFAULT_TAP_MTU = 1500;
+}

@@ -1,0 +1,24 @@
+package io.uniswitch.daemon.config;
+
+import java.util.Locale;
+
+/** The kinds of port a config file may declare. */
+public enum PortType {
+    /** A tap device the switch creates and owns; may carry the host's address (the local port). */
+    TAP,
+    /** An existing interface (uplink, veth, or a tap whose fd a tender holds), reached through an AF_PACKET socket. */
+    NETDEV;
+
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static PortType parse(String s) {
+        for (PortType t : values()) {
+            if (t.configName().equals(s)) {
+                return t;
+            }
+        }
+        return null;
+    }
+}

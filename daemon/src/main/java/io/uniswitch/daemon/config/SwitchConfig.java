@@ -1,0 +1,40 @@
+package io.uniswitch.daemon.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A validated switch configuration, as read from a YAML file by {@link ConfigLoader}.
+ *
+ * @param switchName           the switch's name (also names the default control socket)
+ * @param ageing               FDB ageing time; zero means the switch does not learn
+ * @param fdbMaxEntries        FDB capacity
+ * @param fdbMaxEntriesPerPort how many entries one port may hold, so a MAC flood on one port cannot crowd out the rest
+ * @param ports                the ports, in declaration order
+ * @param staticEntries        static FDB entries
+ * @param controlSocket        path of the control socket
+ * @param source               where the config came from, for messages
+ */
+public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
+        List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, String source) {
+
+    public static final Duration DEFAULT_AGEING = Duration.ofSeconds(300);
+    public static final int DEFAULT_FDB_MAX_ENTRIES = 8192;
+    public static final int DEFAULT_FDB_MAX_ENTRIES_PER_PORT = 4096;
+    public static final Path DEFAULT_SOCKET_DIR = Path.of("/run/uniswitch");
+
+    public static Path defaultControlSocket(String switchName) {
+        return DEFAULT_SOCKET_DIR.resolve(switchName + ".sock");
+    }
+
+    /** The port declared with this name, or null. */
+    public PortConfig port(String name) {
+        for (PortConfig p : ports) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}

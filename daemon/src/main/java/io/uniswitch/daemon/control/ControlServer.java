@@ -1,0 +1,179 @@
+package io.uniswitch.daemon.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.uniswitch.daemon.run.StartException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The control socket: a unix stream socket where each connection carries one request line (a JSON object with a
+ * {@code cmd} field) and gets one JSON response line, {@code {"ok":true,"result":...}} or
+ * {@code {"ok":false,"error":"..."}}. The socket is owner-only (0600).
+ *
+ * <p>One accept thread serves requests one at a time; requests are short, and data-plane state is read on the loop
+ * thread by the command handlers.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ControlServer.class.getName());
+    /** A request line longer than this is refused: the socket is local, but a client is still not trusted. */
+    static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    /** Handles one parsed request and returns its result; throws IllegalArgumentException for a bad request. */
+    public interface Handler {
+        JsonNode handle(String cmd, JsonNode request);
+    }
+
+    private final Path path;
+    private final Handler handler;
+    private final ObjectMapper json = new ObjectMapper();
+    private ServerSocketChannel server;
+    private Thread thread;
+    private volatile boolean closed;
+
+    public ControlServer(Path path, Handler handler) {
+        this.path = path;
+        this.handler = handler;
+    }
+
+    /**
+     * Fails unless the socket path is free: a live socket means another switch runs there; a stale one (nobody
+     * listening) is fine and will be replaced; anything else at the path is an error.
+     */
+    public static void checkAvailable(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!isSocket(path)) {
+            throw new StartException("control socket " + path + ": a file that is not a socket is in the way; "
+                    + "remove it or set control.socket to another path");
+        }
+        boolean live;
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            live = c.isConnected();
+        } catch (IOException stale) {
+            // Nobody listens: a socket left by a switch that was killed. start() replaces it.
+            live = false;
+        }
+        if (live) {
+            throw new StartException("control socket " + path + " is in use: another switch is running there; "
+                    + "stop it first or set control.socket to another path");
+        }
+    }
+
+    private static boolean isSocket(Path path) {
+        try {
+            Object mode = Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return ((Integer) mode & 0170000) == 0140000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public void start() {
+        try {
+            Files.createDirectories(path.getParent());
+            if (isSocket(path)) {
+                Files.deleteIfExists(path);
+            }
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            close();
+            throw new StartException("control socket " + path + ": cannot listen: " + e.getMessage()
+                    + "; check that the directory is writable or set control.socket", e);
+        }
+        thread = new Thread(this::acceptLoop, "uniswitch-control");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try (SocketChannel c = server.accept()) {
+                serve(c);
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "control socket: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel c) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c),
+                StandardCharsets.UTF_8));
+        OutputStream out = Channels.newOutputStream(c);
+        ObjectNode response = json.createObjectNode();
+        try {
+            String line = readLine(in);
+            JsonNode request = json.readTree(line);
+            if (request == null || !request.hasNonNull("cmd")) {
+                throw new IllegalArgumentException("request has no \"cmd\"");
+            }
+            JsonNode result = handler.handle(request.get("cmd").asText(), request);
+            response.put("ok", true);
+            response.set("result", result);
+        } catch (IllegalArgumentException | IllegalStateException | com.fasterxml.jackson.core.JacksonException e) {
+            response.put("ok", false);
+            response.put("error", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "control request failed", e);
+            response.put("ok", false);
+            response.put("error", "internal error: " + e);
+        }
+        out.write(json.writeValueAsBytes(response));
+        out.write('\n');
+        out.flush();
+    }
+
+    private static String readLine(BufferedReader in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int ch;
+        while ((ch = in.read()) >= 0 && ch != '\n') {
+            if (sb.length() >= MAX_REQUEST_BYTES) {
+                throw new IllegalArgumentException("request longer than " + MAX_REQUEST_BYTES + " bytes");
+            }
+            sb.append((char) ch);
+        }
+        return sb.toString();
+    }
+
+    /** Stops accepting and removes the socket file. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            if (server != null) {
+                server.close();
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "control socket " + path + ": " + e.getMessage());
+        }
+        if (thread != null) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

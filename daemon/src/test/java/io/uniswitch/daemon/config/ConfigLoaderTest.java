@@ -1,0 +1,194 @@
+package io.uniswitch.daemon.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    private static final String SEED = String.join("\n",
+            "switch: br100",
+            "fdb: {ageing: 300s, max-entries: 8192}",
+            "ports:",
+            "  - name: br100",
+            "    type: tap",
+            "    address: 10.0.0.1/24",
+            "  - name: tap100",
+            "    type: netdev",
+            "  - name: eth0",
+            "    type: netdev",
+            "");
+
+    private static ConfigException error(String text) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse("test.yaml", text));
+    }
+
+    @Test
+    void parsesTheSeedTopology() {
+        SwitchConfig c = ConfigLoader.parse("test.yaml", SEED);
+        assertEquals("br100", c.switchName());
+        assertEquals(Duration.ofSeconds(300), c.ageing());
+        assertEquals(8192, c.fdbMaxEntries());
+        assertEquals(4096, c.fdbMaxEntriesPerPort());
+        assertEquals(3, c.ports().size());
+        PortConfig local = c.port("br100");
+        assertEquals(PortType.TAP, local.type());
+        assertEquals("10.0.0.1/24", local.address().toString());
+        assertEquals(1500, local.mtuBytes());
+        assertEquals(4, local.line());
+        PortConfig tender = c.port("tap100");
+        assertEquals(PortType.NETDEV, tender.type());
+        assertEquals(0, tender.mtuBytes(), "a netdev keeps its own MTU unless one is set");
+        assertNull(tender.address());
+        assertEquals(Path.of("/run/uniswitch/br100.sock"), c.controlSocket());
+    }
+
+    @Test
+    void shippedDeployConfigIsValid() {
+        Path shipped = Path.of(System.getProperty("uniswitch.root", "..")).resolve("deploy/uniswitch.yaml");
+        SwitchConfig c = ConfigLoader.load(shipped);
+        assertEquals("br100", c.switchName());
+        assertEquals(3, c.ports().size());
+    }
+
+    @Test
+    void unknownTopLevelKeyNamesLineAndAllowedKeys() {
+        ConfigException e = error("switch: br100\nfbd: {ageing: 10s}\nports:\n  - {name: a, type: netdev}\n");
+        assertEquals(2, e.line());
+        assertEquals("test.yaml:2: unknown key \"fbd\" in the top level; allowed: control, fdb, ports, switch",
+                e.getMessage());
+    }
+
+    @Test
+    void unknownPortKeyIsAnError() {
+        ConfigException e = error("switch: s\nports:\n  - name: a\n    type: netdev\n    mtuu: 1500\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("port \"a\": unknown key \"mtuu\""), e.getMessage());
+    }
+
+    @Test
+    void addressOnNetdevSaysItIsForTapsOnly() {
+        ConfigException e = error("switch: s\nports:\n  - {name: eth0, type: netdev, address: 10.0.0.1/24}\n");
+        assertTrue(e.getMessage().contains("`address` applies to type tap only"), e.getMessage());
+    }
+
+    @Test
+    void duplicatePortNamesFirstLine() {
+        ConfigException e = error("switch: s\nports:\n  - {name: a, type: netdev}\n  - {name: a, type: tap}\n");
+        assertEquals(4, e.line());
+        assertTrue(e.getMessage().contains("port \"a\" is declared twice (first on line 3)"), e.getMessage());
+    }
+
+    @Test
+    void mtuOutOfRange() {
+        ConfigException e = error("switch: s\nports:\n  - {name: a, type: tap, mtu: 70000}\n");
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().endsWith("port \"a\": mtu 70000 is out of range; use a value from 68 to 65535"),
+                e.getMessage());
+        assertTrue(error("switch: s\nports:\n  - {name: a, type: tap, mtu: 67}\n").getMessage().contains("mtu 67"));
+        assertTrue(error("switch: s\nports:\n  - {name: a, type: tap, mtu: big}\n").getMessage()
+                .contains("mtu \"big\" is not a whole number"));
+    }
+
+    @Test
+    void badAddresses() {
+        for (String bad : new String[] {"10.0.0.1", "10.0.0/24", "10.0.0.256/24", "10.0.0.1/33", "ten.0.0.1/8",
+            "10.0.0.1/"}) {
+            ConfigException e = error("switch: s\nports:\n  - {name: a, type: tap, address: \"" + bad + "\"}\n");
+            assertEquals(3, e.line(), bad);
+            assertTrue(e.getMessage().contains(bad) && e.getMessage().contains("10.0.0.1/24"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownTypeListsTheKnownOnes() {
+        ConfigException e = error("switch: s\nports:\n  - {name: a, type: bridge}\n");
+        assertTrue(e.getMessage().contains("unknown type \"bridge\"; use one of: tap"), e.getMessage());
+    }
+
+    @Test
+    void missingPieces() {
+        assertTrue(error("").getMessage().contains("the file is empty"));
+        assertTrue(error("ports:\n  - {name: a, type: tap}\n").getMessage().contains("missing `switch:`"));
+        assertTrue(error("switch: s\n").getMessage().contains("missing `ports:`"));
+        assertTrue(error("switch: s\nports: []\n").getMessage().contains("`ports:` is empty"));
+        assertTrue(error("switch: s\nports:\n  - {type: tap}\n").getMessage().contains("a port is missing `name:`"));
+        assertTrue(error("switch: s\nports:\n  - {name: a}\n").getMessage().contains("port \"a\" is missing `type:`"));
+    }
+
+    @Test
+    void interfaceNames() {
+        assertTrue(error("switch: s\nports:\n  - {name: averyveryverylongname, type: tap}\n").getMessage()
+                .contains("longer than 15 bytes"));
+        assertTrue(error("switch: s\nports:\n  - {name: \"a/b\", type: tap}\n").getMessage().contains("contains '/'"));
+    }
+
+    @Test
+    void invalidYamlNamesLine() {
+        ConfigException e = error("switch: s\nports:\n  - {name: a, type: tap\n");
+        assertTrue(e.getMessage().startsWith("test.yaml:"), e.getMessage());
+        assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+        assertTrue(e.line() > 0);
+    }
+
+    @Test
+    void durations() {
+        assertEquals(Duration.ZERO, ageing("0"));
+        assertEquals(Duration.ofSeconds(45), ageing("45"));
+        assertEquals(Duration.ofSeconds(45), ageing("45s"));
+        assertEquals(Duration.ofMinutes(5), ageing("5m"));
+        assertEquals(Duration.ofHours(1), ageing("1h"));
+        assertEquals(Duration.ofMillis(250), ageing("250ms"));
+        assertTrue(error("switch: s\nfdb: {ageing: soon}\nports:\n  - {name: a, type: tap}\n").getMessage()
+                .contains("fdb.ageing \"soon\" is not a duration"));
+    }
+
+    private static Duration ageing(String v) {
+        return ConfigLoader.parse("t", "switch: s\nfdb: {ageing: " + v + "}\nports:\n  - {name: a, type: tap}\n")
+                .ageing();
+    }
+
+    @Test
+    void staticEntries() {
+        SwitchConfig c = ConfigLoader.parse("t", "switch: s\nfdb:\n  static:\n    - {mac: 02:00:00:00:00:09, port: a}\n"
+                + "ports:\n  - {name: a, type: tap}\n");
+        assertEquals(1, c.staticEntries().size());
+        assertEquals(0x020000000009L, c.staticEntries().get(0).mac());
+        assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 02:00:00:00:00:09, port: b}\n"
+                + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("names port \"b\", which is not declared"));
+        assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 02:00:00:00:09, port: a}\n"
+                + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("is not a MAC address"));
+        assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 01:00:5e:00:00:01, port: a}\n"
+                + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("multicast"));
+    }
+
+    @Test
+    void controlSocketMustBeAbsolute() {
+        assertTrue(error("switch: s\ncontrol: {socket: rel.sock}\nports:\n  - {name: a, type: tap}\n").getMessage()
+                .contains("must be an absolute path"));
+        assertEquals(Path.of("/tmp/x.sock"), ConfigLoader.parse("t",
+                "switch: s\ncontrol: {socket: /tmp/x.sock}\nports:\n  - {name: a, type: tap}\n").controlSocket());
+    }
+
+    @Test
+    void missingFileSaysSo(@TempDir Path dir) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml")));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void duplicateKeyIsAnError(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "switch: s\nswitch: t\nports:\n  - {name: a, type: tap}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
+        assertTrue(e.getMessage().contains("switch"), e.getMessage());
+        assertEquals(2, e.line(), e.getMessage());
+    }
+}
