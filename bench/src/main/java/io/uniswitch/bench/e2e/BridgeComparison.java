@@ -35,6 +35,7 @@ public final class BridgeComparison {
     private final int repeat;
     private final int pings;
     private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Path iperfLog = Path.of(System.getProperty("java.io.tmpdir"), "uniswitch-bench-iperf3.log");
 
     private BridgeComparison(Path jar, int seconds, int repeat, int pings) {
         this.jar = jar;
@@ -162,7 +163,7 @@ public final class BridgeComparison {
                 if (warm.received() == 0) {
                     throw new IllegalStateException(dut.name() + ": no ping reply across the switch");
                 }
-                Process server = Iperf3.server(b, "10.0.0.2", 5201, null);
+                Process server = Iperf3.server(b, "10.0.0.2", 5201, iperfLog);
                 try {
                     Thread.sleep(300);
                     double cpu0 = dut.cpuSeconds();

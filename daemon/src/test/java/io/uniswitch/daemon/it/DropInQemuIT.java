@@ -37,7 +37,7 @@ class DropInQemuIT {
     void guestHoldingTap100IsSwitchedToANamespacePeer() throws Exception {
         Prerequisites.require("ip", "ping", "iperf3", "ethtool", "qemu-system-x86_64");
         try (Netns sw = Netns.create(Names.unique("usqsw"));
-                Netns lan = Netns.create(Names.unique("usqlan"))) {
+                Netns lan = Netns.create(Names.unique("usqln"))) {
             Links.veth("eth0", sw, "eth0", lan);
             Links.up(sw, "eth0");
             Links.addAddress(lan, "eth0", "10.0.0.3/24");

@@ -92,8 +92,8 @@ class SwitchForwardingIT {
         assertEquals(5, full.received(), "1472-byte pings (1500-byte packets) " + from.name() + " -> " + to);
     }
 
-    private static void assertTcpBothWays(Netns client, Netns server, String serverIp) {
-        Process s = Iperf3.server(server, serverIp, 5201, null);
+    private void assertTcpBothWays(Netns client, Netns server, String serverIp) {
+        Process s = Iperf3.server(server, serverIp, 5201, dir.resolve("iperf3-server-" + server.name() + ".log"));
         try {
             sleep(300);
             for (boolean reverse : new boolean[] {false, true}) {
