@@ -40,7 +40,8 @@ public final class FrameBatch {
      */
     public void add(ByteBuf f) {
         if (size == MAX) {
-            throw new IllegalStateException("frame batch full (" + MAX + " frames): receive() must respect remaining()");
+            throw new IllegalStateException("frame batch full (" + MAX
+                    + " frames): receive() must respect remaining()");
         }
         frames[size++] = f;
     }

@@ -39,9 +39,19 @@ public final class Dataplane implements AutoCloseable {
     private final Map<String, PortHandle> handles = new LinkedHashMap<>();
     private volatile boolean closed;
 
+    /** Default busy-poll window after I/O before the loop sleeps; see {@link SpinThenSleep}. */
+    public static final long DEFAULT_SPIN_NS = 50_000;
+
     public Dataplane(EngineConfig config, String name) {
+        this(config, name, DEFAULT_SPIN_NS);
+    }
+
+    /**
+     * @param spinNs how long the loop keeps polling after I/O before it sleeps (0: always sleep at once)
+     */
+    public Dataplane(EngineConfig config, String name, long spinNs) {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("uniswitch-" + name, true),
-                EpollIoHandler.newFactory());
+                EpollIoHandler.newFactory(0, () -> new SpinThenSleep(spinNs)));
         this.loop = group.next();
         this.engine = new ForwardingEngine(config, System::nanoTime);
         loop.scheduleAtFixedRate(() -> engine.ageOut(AGEING_MAX_PER_TICK), AGEING_TICK_MS, AGEING_TICK_MS,

@@ -29,7 +29,8 @@ class MacsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "02:00:00:00:00", "02:00:00:00:00:01:02", "02:00:00:00:00:0g", "02:00-00:00:00:01",
-        "020:00:00:00:00:1", "02.00.00.00.00.01", "+2:00:00:00:00:01", "02:00:00:00:00:\u0661\u0662", " 2:00:00:00:00:01"})
+        "020:00:00:00:00:1", "02.00.00.00.00.01", "+2:00:00:00:00:01", "02:00:00:00:00:\u0661\u0662",
+        " 2:00:00:00:00:01"})
     void rejectsNamingValueAndExpectedForm(String bad) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Macs.parse(bad));
         assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());

@@ -1,6 +1,5 @@
 package io.uniswitch.daemon.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.daemon.control.ControlClient;
 import io.uniswitch.netlab.CmdException;
 import io.uniswitch.netlab.Iperf3;
@@ -232,7 +231,8 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     long s = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-                    out.printf(Locale.ROOT, lineStart + "    running: %d/%d s " + lineEnd, Math.min(s, seconds), seconds);
+                    out.printf(Locale.ROOT, lineStart + "    running: %d/%d s " + lineEnd, Math.min(s, seconds),
+                            seconds);
                     out.flush();
                     Thread.sleep(1000);
                 }

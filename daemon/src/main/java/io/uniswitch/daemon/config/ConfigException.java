@@ -2,7 +2,8 @@ package io.uniswitch.daemon.config;
 
 /**
  * A configuration error that names where it is (file and line), what is wrong, and how to fix it.
- * The message reads like a compiler error: {@code uniswitch.yaml:7: port "tap100": mtu 70000 is out of range 68..65535}.
+ * The message reads like a compiler error:
+ * {@code uniswitch.yaml:7: port "tap100": mtu 70000 is out of range; use a value from 68 to 65535}.
  */
 public final class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;

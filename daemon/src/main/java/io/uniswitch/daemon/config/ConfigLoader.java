@@ -37,7 +37,9 @@ public final class ConfigLoader {
     public static final int MAX_MTU = 65535;
     public static final int MAX_IFNAME_BYTES = 15;
 
-    private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control");
+    private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control", "dataplane");
+    private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll");
+    private static final Duration MAX_BUSY_POLL = Duration.ofMillis(10);
     private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "port", "vlan");
     private static final Set<String> CONTROL_KEYS = Set.of("socket");
@@ -131,9 +133,24 @@ public final class ConfigLoader {
             }
         }
 
+        Duration busyPoll = SwitchConfig.DEFAULT_BUSY_POLL;
+        NodeTuple dataplaneTuple = top.get("dataplane");
+        if (dataplaneTuple != null) {
+            Map<String, NodeTuple> dp = mapping(dataplaneTuple.getValueNode(), "dataplane", DATAPLANE_KEYS);
+            if (dp.containsKey("busy-poll")) {
+                Node n = dp.get("busy-poll").getValueNode();
+                busyPoll = duration(n, "dataplane.busy-poll");
+                if (busyPoll.compareTo(MAX_BUSY_POLL) > 0) {
+                    throw error(n, "dataplane.busy-poll " + scalar(n, "busy-poll") + " is longer than 10ms; it is a "
+                            + "short spin after traffic (default 50us, 0 to always sleep at once)");
+                }
+            }
+        }
+
         NodeTuple portsTuple = top.get("ports");
         if (portsTuple == null) {
-            throw error(root, "missing `ports:`; declare at least one port, e.g.\n  ports:\n    - {name: tap100, type: netdev}");
+            throw error(root, "missing `ports:`; declare at least one port, e.g.\n  ports:\n"
+                    + "    - {name: tap100, type: netdev}");
         }
         List<PortConfig> ports = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
@@ -152,12 +169,13 @@ public final class ConfigLoader {
         List<StaticEntry> staticEntries = new ArrayList<>();
         for (PendingStatic s : statics) {
             if (!seen.containsKey(s.port)) {
-                throw error(s.portNode, "static entry names port \"" + s.port + "\", which is not declared under ports:");
+                throw error(s.portNode, "static entry names port \"" + s.port
+                        + "\", which is not declared under ports:");
             }
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, source);
+                List.copyOf(staticEntries), socket, busyPoll, source);
     }
 
     private record PendingStatic(long mac, String port, int vlan, Node portNode) {
@@ -336,9 +354,20 @@ public final class ConfigLoader {
         throw error(node, "mac \"" + text + "\" is not a MAC address; write six hex pairs such as 02:00:00:00:00:01");
     }
 
-    /** Parses 300s, 5m, 1h, 500ms, or a plain number of seconds. */
+    /** Parses 300s, 5m, 1h, 500ms, 50us, or a plain number of seconds. */
     private Duration duration(Node node, String what) {
         String s = scalar(node, what).trim().toLowerCase(Locale.ROOT);
+        if (s.endsWith("us")) {
+            try {
+                long us = Long.parseLong(s.substring(0, s.length() - 2).trim());
+                if (us >= 0 && us <= 1_000_000_000L) {
+                    return Duration.ofNanos(us * 1000);
+                }
+            } catch (NumberFormatException e) {
+                // Reported below with the general message.
+            }
+            throw error(node, what + " \"" + s + "\" is not a duration; write e.g. 50us, 300s, 5m, 1h");
+        }
         String digits = s;
         long unitMs = 1000;
         if (s.endsWith("ms")) {
@@ -360,7 +389,8 @@ public final class ConfigLoader {
             v = -1;
         }
         if (v < 0 || v > 1_000_000_000L / Math.max(1, unitMs / 1000)) {
-            throw error(node, what + " \"" + s + "\" is not a duration; write e.g. 300s, 5m, 1h, or 0 to disable learning");
+            throw error(node, what + " \"" + s + "\" is not a duration; write e.g. 300s, 5m, 1h, or 0 to disable "
+                    + "learning");
         }
         return Duration.ofMillis(v * unitMs);
     }

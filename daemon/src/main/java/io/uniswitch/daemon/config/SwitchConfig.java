@@ -14,10 +14,18 @@ import java.util.List;
  * @param ports                the ports, in declaration order
  * @param staticEntries        static FDB entries
  * @param controlSocket        path of the control socket
+ * @param busyPoll             how long the data-plane loop keeps polling after I/O before it sleeps
  * @param source               where the config came from, for messages
  */
 public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
-        List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, String source) {
+        List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, Duration busyPoll,
+        String source) {
+
+    /**
+     * 50 us: a reply within that window (the next segment, a ping's answer) costs no thread wakeup (tens of
+     * microseconds on a VM); an idle switch still sleeps.
+     */
+    public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
 
     public static final Duration DEFAULT_AGEING = Duration.ofSeconds(300);
     public static final int DEFAULT_FDB_MAX_ENTRIES = 8192;

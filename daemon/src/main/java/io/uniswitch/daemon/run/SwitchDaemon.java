@@ -110,7 +110,7 @@ public final class SwitchDaemon implements AutoCloseable {
                 .withAgeingNs(config.ageing().toNanos())
                 .withFdbMaxEntries(config.fdbMaxEntries())
                 .withFdbMaxEntriesPerPort(config.fdbMaxEntriesPerPort());
-        dataplane = new Dataplane(engineConfig, config.switchName());
+        dataplane = new Dataplane(engineConfig, config.switchName(), config.busyPoll().toNanos());
         for (PortConfig p : config.ports()) {
             FdPort port = p.type() == PortType.TAP ? openTap(p) : openNetdev(p);
             dataplane.addPort(port);

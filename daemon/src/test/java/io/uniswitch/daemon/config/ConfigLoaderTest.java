@@ -62,7 +62,8 @@ class ConfigLoaderTest {
     void unknownTopLevelKeyNamesLineAndAllowedKeys() {
         ConfigException e = error("switch: br100\nfbd: {ageing: 10s}\nports:\n  - {name: a, type: netdev}\n");
         assertEquals(2, e.line());
-        assertEquals("test.yaml:2: unknown key \"fbd\" in the top level; allowed: control, fdb, ports, switch",
+        assertEquals("test.yaml:2: unknown key \"fbd\" in the top level; allowed: control, dataplane, fdb, ports, "
+                + "switch",
                 e.getMessage());
     }
 
@@ -162,11 +163,25 @@ class ConfigLoaderTest {
         assertEquals(1, c.staticEntries().size());
         assertEquals(0x020000000009L, c.staticEntries().get(0).mac());
         assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 02:00:00:00:00:09, port: b}\n"
-                + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("names port \"b\", which is not declared"));
+                + "ports:\n  - {name: a, type: tap}\n").getMessage()
+                .contains("names port \"b\", which is not declared"));
         assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 02:00:00:00:09, port: a}\n"
                 + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("is not a MAC address"));
         assertTrue(error("switch: s\nfdb:\n  static:\n    - {mac: 01:00:5e:00:00:01, port: a}\n"
                 + "ports:\n  - {name: a, type: tap}\n").getMessage().contains("multicast"));
+    }
+
+    @Test
+    void busyPoll() {
+        assertEquals(Duration.ofNanos(50_000), ConfigLoader.parse("t", SEED).busyPoll());
+        assertEquals(Duration.ofNanos(20_000), ConfigLoader.parse("t",
+                "switch: s\ndataplane: {busy-poll: 20us}\nports:\n  - {name: a, type: tap}\n").busyPoll());
+        assertEquals(Duration.ZERO, ConfigLoader.parse("t",
+                "switch: s\ndataplane: {busy-poll: 0}\nports:\n  - {name: a, type: tap}\n").busyPoll());
+        assertTrue(error("switch: s\ndataplane: {busy-poll: 1s}\nports:\n  - {name: a, type: tap}\n").getMessage()
+                .contains("longer than 10ms"));
+        assertTrue(error("switch: s\ndataplane: {busy-poll: fastus}\nports:\n  - {name: a, type: tap}\n")
+                .getMessage().contains("is not a duration"));
     }
 
     @Test

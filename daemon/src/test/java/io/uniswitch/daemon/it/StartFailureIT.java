@@ -73,7 +73,8 @@ class StartFailureIT {
         String before = links();
         Outcome o = run("switch: s\nports:\n  - {name: made0, type: tap}\n  - {name: nosuch0, type: netdev}");
         assertEquals(3, o.exitCode(), o.stderr());
-        assertTrue(o.stderr().contains("port nosuch0 (") && o.stderr().contains(":4): interface nosuch0 does not exist"),
+        assertTrue(o.stderr().contains("port nosuch0 (")
+                && o.stderr().contains(":4): interface nosuch0 does not exist"),
                 o.stderr());
         assertNothingLeft(before);
     }
@@ -82,7 +83,8 @@ class StartFailureIT {
     void configErrorsExitTwoWithFileAndLine() throws Exception {
         String before = links();
         String[][] cases = {
-            {"switch: s\nports:\n  - {name: a0, type: tap}\n  - {name: a0, type: tap}", ":4: port \"a0\" is declared twice"},
+            {"switch: s\nports:\n  - {name: a0, type: tap}\n  - {name: a0, type: tap}",
+                ":4: port \"a0\" is declared twice"},
             {"switch: s\nports:\n  - {name: a0, type: tap, colour: red}", ":3: port \"a0\": unknown key \"colour\""},
             {"switch: s\nports:\n  - {name: a0, type: tap, mtu: 65536}", ":3: port \"a0\": mtu 65536 is out of range"},
             {"switch: s\nports:\n  - {name: a0, type: tap, address: 10.0.0.300/24}", ":3: port \"a0\": address"},
