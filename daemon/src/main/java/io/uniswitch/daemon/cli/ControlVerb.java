@@ -26,6 +26,10 @@ abstract class ControlVerb implements Callable<Integer> {
     /** Prints the result as text for people. */
     abstract void printText(JsonNode result, PrintWriter out);
 
+    /** Adds the verb's arguments to the request. */
+    void fill(com.fasterxml.jackson.databind.node.ObjectNode request) {
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -40,7 +44,9 @@ abstract class ControlVerb implements Callable<Integer> {
         ControlClient client = new ControlClient(socket);
         JsonNode result;
         try {
-            result = client.call(client.newRequest(command()));
+            com.fasterxml.jackson.databind.node.ObjectNode request = client.newRequest(command());
+            fill(request);
+            result = client.call(request);
         } catch (ControlClient.ControlException e) {
             err.println("uniswitch: " + e.getMessage());
             return e.unreachable() ? ExitCodes.UNREACHABLE : ExitCodes.FAILURE;

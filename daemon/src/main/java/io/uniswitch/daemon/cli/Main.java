@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "Start here:  uniswitch demo      (a switch carrying real traffic between namespaces, then cleaned up)",
             "Run:         uniswitch run --config deploy/uniswitch.yaml",
             "Inspect:     uniswitch show | uniswitch fdb   (-j for JSON)"},
-        subcommands = {RunCommand.class, DemoCommand.class, ShowCommand.class, FdbCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, ShowCommand.class, FdbCommand.class, StatsCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -34,11 +34,86 @@ final class ControlCommands implements ControlServer.Handler {
                 return daemon.dataplane().call(this::show);
             case "fdb":
                 return daemon.dataplane().call(this::fdb);
+            case "fdb-flush":
+                return fdbFlush(request.path("port").asText(null));
+            case "fdb-add":
+                return fdbAdd(text(request, "mac"), text(request, "port"), vlan(request));
+            case "fdb-del":
+                return fdbDel(text(request, "mac"), vlan(request));
             case "ping":
                 return JSON.textNode("pong");
             default:
-                throw new IllegalArgumentException("unknown command \"" + cmd + "\"; known: show, fdb, ping");
+                throw new IllegalArgumentException("unknown command \"" + cmd
+                        + "\"; known: show, fdb, fdb-flush, fdb-add, fdb-del, ping");
         }
+    }
+
+    private static String text(JsonNode request, String field) {
+        JsonNode n = request.get(field);
+        if (n == null || !n.isTextual() || n.asText().isEmpty()) {
+            throw new IllegalArgumentException("request is missing \"" + field + "\"");
+        }
+        return n.asText();
+    }
+
+    private static int vlan(JsonNode request) {
+        int vlan = request.path("vlan").asInt(0);
+        if (vlan < 0 || vlan > 4094) {
+            throw new IllegalArgumentException("vlan " + vlan + " is out of range 0..4094");
+        }
+        return vlan;
+    }
+
+    private static long mac(String text) {
+        long mac = Macs.parse(text);
+        if ((mac & 0x0100_0000_0000L) != 0 || mac == 0) {
+            throw new IllegalArgumentException("mac " + text + " is multicast or zero; static entries take unicast MACs");
+        }
+        return mac;
+    }
+
+    private Port portNamed(String name) {
+        Port p = daemon.dataplane().port(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no port \"" + name + "\"; `uniswitch show` lists the ports");
+        }
+        return p;
+    }
+
+    /** Removes learned entries (of one port, or all); static entries stay, as with `bridge fdb flush`. */
+    private ObjectNode fdbFlush(String portName) {
+        return daemon.dataplane().call(() -> {
+            Fdb fdb = daemon.dataplane().engine().fdb();
+            int removed = portName == null ? fdb.flushAll() : fdb.flushPort(portNamed(portName).index());
+            ObjectNode o = JSON.objectNode();
+            o.put("removed", removed);
+            return o;
+        });
+    }
+
+    private ObjectNode fdbAdd(String macText, String portName, int vlan) {
+        long mac = mac(macText);
+        return daemon.dataplane().call(() -> {
+            Port p = portNamed(portName);
+            daemon.dataplane().engine().fdb().addStatic(vlan, mac, p.index());
+            ObjectNode o = JSON.objectNode();
+            o.put("mac", Macs.format(mac));
+            o.put("port", p.name());
+            o.put("vlan", vlan);
+            return o;
+        });
+    }
+
+    private ObjectNode fdbDel(String macText, int vlan) {
+        long mac = Macs.parse(macText);
+        return daemon.dataplane().call(() -> {
+            if (!daemon.dataplane().engine().fdb().remove(vlan, mac)) {
+                throw new IllegalArgumentException("no fdb entry for " + Macs.format(mac) + " on vlan " + vlan);
+            }
+            ObjectNode o = JSON.objectNode();
+            o.put("removed", 1);
+            return o;
+        });
     }
 
     private ObjectNode show() {
@@ -46,6 +121,7 @@ final class ControlCommands implements ControlServer.Handler {
         ObjectNode root = JSON.objectNode();
         root.put("switch", daemon.config().switchName());
         root.put("uptimeSeconds", (System.currentTimeMillis() - daemon.startedMillis()) / 1000.0);
+        root.put("monotonicNs", System.nanoTime());
         root.put("ageingSeconds", daemon.config().ageing().toMillis() / 1000.0);
         ObjectNode fdb = root.putObject("fdb");
         fdb.put("entries", engine.fdb().size());
