@@ -59,6 +59,9 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
         if (!running.busyPoll().equals(desired.busyPoll())) {
             restart.add("dataplane.busy-poll");
         }
+        if (!java.util.Objects.equals(running.metricsAddress(), desired.metricsAddress())) {
+            restart.add("metrics.address");
+        }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(changed), List.copyOf(staticAdded),
                 List.copyOf(staticRemoved), !running.ageing().equals(desired.ageing()), List.copyOf(restart));
     }

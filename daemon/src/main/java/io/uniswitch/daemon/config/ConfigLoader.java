@@ -1,5 +1,6 @@
 package io.uniswitch.daemon.config;
 
+import io.uniswitch.metrics.MetricsServer;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -37,7 +38,8 @@ public final class ConfigLoader {
     public static final int MAX_MTU = 65535;
     public static final int MAX_IFNAME_BYTES = 15;
 
-    private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control", "dataplane");
+    private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control", "dataplane", "metrics");
+    private static final Set<String> METRICS_KEYS = Set.of("address");
     private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll");
     private static final Duration MAX_BUSY_POLL = Duration.ofMillis(10);
     private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
@@ -147,6 +149,26 @@ public final class ConfigLoader {
             }
         }
 
+        String metricsAddress = SwitchConfig.DEFAULT_METRICS_ADDRESS;
+        NodeTuple metricsTuple = top.get("metrics");
+        if (metricsTuple != null) {
+            Map<String, NodeTuple> m = mapping(metricsTuple.getValueNode(), "metrics", METRICS_KEYS);
+            if (m.containsKey("address")) {
+                Node n = m.get("address").getValueNode();
+                String a = scalar(n, "metrics.address");
+                if (a.equals("off") || a.equals("false")) {
+                    metricsAddress = null;
+                } else {
+                    try {
+                        MetricsServer.parseAddress(a);
+                    } catch (IllegalArgumentException e) {
+                        throw error(n, "metrics.address: " + e.getMessage());
+                    }
+                    metricsAddress = a;
+                }
+            }
+        }
+
         NodeTuple portsTuple = top.get("ports");
         if (portsTuple == null) {
             throw error(root, "missing `ports:`; declare at least one port, e.g.\n  ports:\n"
@@ -175,7 +197,7 @@ public final class ConfigLoader {
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, busyPoll, source);
+                List.copyOf(staticEntries), socket, busyPoll, metricsAddress, source);
     }
 
     private record PendingStatic(long mac, String port, int vlan, Node portNode) {

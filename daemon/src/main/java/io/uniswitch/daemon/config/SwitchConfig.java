@@ -15,11 +15,15 @@ import java.util.List;
  * @param staticEntries        static FDB entries
  * @param controlSocket        path of the control socket
  * @param busyPoll             how long the data-plane loop keeps polling after I/O before it sleeps
+ * @param metricsAddress       where the Prometheus endpoint listens ({@code host:port}), or null when it is off
  * @param source               where the config came from, for messages
  */
 public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
         List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, Duration busyPoll,
-        String source) {
+        String metricsAddress, String source) {
+
+    /** Loopback only by default: the endpoint has no authentication. */
+    public static final String DEFAULT_METRICS_ADDRESS = "127.0.0.1:9477";
 
     /**
      * 50 us: a reply within that window (the next segment, a ping's answer) costs no thread wakeup (tens of

@@ -62,8 +62,8 @@ class ConfigLoaderTest {
     void unknownTopLevelKeyNamesLineAndAllowedKeys() {
         ConfigException e = error("switch: br100\nfbd: {ageing: 10s}\nports:\n  - {name: a, type: netdev}\n");
         assertEquals(2, e.line());
-        assertEquals("test.yaml:2: unknown key \"fbd\" in the top level; allowed: control, dataplane, fdb, ports, "
-                + "switch",
+        assertEquals("test.yaml:2: unknown key \"fbd\" in the top level; allowed: control, dataplane, fdb, metrics, "
+                + "ports, switch",
                 e.getMessage());
     }
 
@@ -182,6 +182,20 @@ class ConfigLoaderTest {
                 .contains("longer than 10ms"));
         assertTrue(error("switch: s\ndataplane: {busy-poll: fastus}\nports:\n  - {name: a, type: tap}\n")
                 .getMessage().contains("is not a duration"));
+    }
+
+    @Test
+    void metricsAddress() {
+        assertEquals("127.0.0.1:9477", ConfigLoader.parse("t", SEED).metricsAddress());
+        assertEquals(null, ConfigLoader.parse("t",
+                "switch: s\nmetrics: {address: \"off\"}\nports:\n  - {name: a, type: tap}\n").metricsAddress());
+        assertEquals("127.0.0.1:9100", ConfigLoader.parse("t",
+                "switch: s\nmetrics: {address: \"127.0.0.1:9100\"}\nports:\n  - {name: a, type: tap}\n")
+                .metricsAddress());
+        ConfigException e = error("switch: s\nmetrics: {address: \"127.0.0.1:99999\"}\n"
+                + "ports:\n  - {name: a, type: tap}\n");
+        assertEquals(2, e.line());
+        assertTrue(e.getMessage().contains("metrics.address") && e.getMessage().contains("99999"), e.getMessage());
     }
 
     @Test
