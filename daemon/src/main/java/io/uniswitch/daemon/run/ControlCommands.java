@@ -67,7 +67,8 @@ final class ControlCommands implements ControlServer.Handler {
     private static long mac(String text) {
         long mac = Macs.parse(text);
         if ((mac & 0x0100_0000_0000L) != 0 || mac == 0) {
-            throw new IllegalArgumentException("mac " + text + " is multicast or zero; static entries take unicast MACs");
+            throw new IllegalArgumentException("mac " + text
+                    + " is multicast or zero; static entries take unicast MACs");
         }
         return mac;
     }

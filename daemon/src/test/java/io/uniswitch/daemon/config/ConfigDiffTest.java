@@ -48,7 +48,8 @@ class ConfigDiffTest {
     void staticEntriesAgeingAndRestartOnlySettings() {
         SwitchConfig running = cfg("fdb: {ageing: 300s, max-entries: 8192}\nports:\n  - {name: a, type: tap}\n");
         SwitchConfig desired = cfg("fdb:\n  ageing: 60s\n  max-entries: 100\n  static:\n"
-                + "    - {mac: 02:00:00:00:00:01, port: a}\ndataplane: {busy-poll: 0}\nports:\n  - {name: a, type: tap}\n");
+                + "    - {mac: 02:00:00:00:00:01, port: a}\ndataplane: {busy-poll: 0}\n"
+                + "ports:\n  - {name: a, type: tap}\n");
         ConfigDiff d = ConfigDiff.of(running, desired);
         assertTrue(d.ageingChanged());
         assertEquals(1, d.staticAdded().size());
