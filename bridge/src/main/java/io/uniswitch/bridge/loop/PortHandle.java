@@ -67,7 +67,11 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
             if (ops.contains(EpollIoOps.EPOLLOUT)) {
                 port.flush();
             }
-            if (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLERR)) {
+            final boolean errorEvent = ops.contains(EpollIoOps.EPOLLERR);
+            if (ops.contains(EpollIoOps.EPOLLIN) || errorEvent) {
+                if (errorEvent) {
+                    port.onErrorEvent();
+                }
                 for (int i = 0; i < BATCHES_PER_WAKEUP; i++) {
                     if (engine.pollOnce(port, batch) < FrameBatch.MAX) {
                         break;

@@ -92,6 +92,19 @@ public abstract class FdPort extends Port {
         return n;
     }
 
+    /**
+     * Called by the loop when epoll reports EPOLLERR on the fd, before it reads. Devices whose errors no read()
+     * collects (a packet socket with a ring) take the error here and report it with {@link #reportReadError}.
+     */
+    public void onErrorEvent() {
+    }
+
+    /** Counts a device error and hands it to the loop through {@link #takeReadError()}. Not per frame. */
+    protected final void reportReadError(NativeException e) {
+        counters().errors++;
+        readError = e;
+    }
+
     /** The device error that ended the last receive, cleared by this call; null if none. */
     public final NativeException takeReadError() {
         NativeException e = readError;
@@ -101,9 +114,17 @@ public abstract class FdPort extends Port {
 
     @Override
     public int flush() {
-        int written = super.flush();
+        int written = writeQueued();
         writeInterest.writeWanted(hasPendingTx());
         return written;
+    }
+
+    /**
+     * Writes queued frames with the accounting of {@link Port#flush()}; returns frames written. By default one
+     * {@link #writeFrame} per frame; a device that can write in batches overrides this.
+     */
+    protected int writeQueued() {
+        return super.flush();
     }
 
     @Override

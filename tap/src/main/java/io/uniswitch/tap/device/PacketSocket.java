@@ -16,7 +16,8 @@ import jnr.ffi.Pointer;
 /**
  * An AF_PACKET raw socket bound to one existing interface: it receives every frame the interface receives (with
  * {@code promisc}, also those for other MACs), not the frames it or anybody else sends (PACKET_IGNORE_OUTGOING),
- * and sends frames out of that interface. One fd, non-blocking, close-on-exec.
+ * and sends frames out of that interface, one per write() or many per {@link #send} (sendmmsg). One fd,
+ * non-blocking, close-on-exec, and optionally a mapped receive ring ({@link PacketRing}).
  *
  * <p>Threads: {@code open} and {@code close} on a control thread; {@code read}, {@code write} and
  * {@code statistics} on the single loop thread that has the fd registered. Close only after the loop has cancelled
@@ -29,31 +30,50 @@ public final class PacketSocket implements AutoCloseable {
     private final FileDescriptor fileDescriptor;
     private final Pointer statistics;
     private final Pointer statisticsLength;
+    private final Pointer socketError;
+    private final Pointer socketErrorLength;
+    private final PacketRing ring;
     private int lastWriteErrno;
 
     /** Counters of the socket since the last call to {@link #statistics()}. */
     public record Statistics(long frames, long drops) {
     }
 
-    private PacketSocket(String interfaceName, int ifindex, int fd) {
+    private PacketSocket(String interfaceName, int ifindex, int fd, PacketRing ring) {
         this.interfaceName = interfaceName;
         this.ifindex = ifindex;
         this.fd = fd;
         this.fileDescriptor = new FileDescriptor(fd);
         this.statistics = Syscall.allocate(IfPacket.TPACKET_STATS_SIZE);
         this.statisticsLength = Syscall.allocate(Integer.BYTES);
+        this.socketError = Syscall.allocate(Integer.BYTES);
+        this.socketErrorLength = Syscall.allocate(Integer.BYTES);
+        this.ring = ring;
+    }
+
+    /**
+     * Opens a socket on {@code ifname} that reads with one read() per frame and sends through the qdisc.
+     *
+     * @see #open(String, boolean, PacketRing.Config, boolean)
+     */
+    public static PacketSocket open(String ifname, boolean promisc) {
+        return open(ifname, promisc, null, false);
     }
 
     /**
      * Opens a socket on {@code ifname}. The socket is created with protocol 0, so it receives nothing until bind()
      * sets ETH_P_ALL and the interface in one step; a socket created with ETH_P_ALL would first queue frames from
-     * every interface in the namespace.
+     * every interface in the namespace. PACKET_IGNORE_OUTGOING acts where the kernel hands outgoing frames to packet
+     * taps (dev_queue_xmit_nit), before the frame reaches a socket's queue or ring, so it holds with a ring as well.
      *
      * @param promisc also join PACKET_MR_PROMISC; the interface leaves promiscuous mode when the socket closes
+     * @param ring a receive ring to map, or null to read with one read() per frame
+     * @param qdiscBypass PACKET_QDISC_BYPASS: sends go straight to the driver, skipping the qdisc (and packet taps
+     *     such as tcpdump on the interface do not see them)
      * @throws NativeException e.g. {@code "SIOCGIFINDEX eth9: ENODEV (no such interface; check the name with `ip
-     *     link`)"}; the fd is closed if a step after socket() fails
+     *     link`)"}; the fd is closed and the ring unmapped if a step after socket() fails
      */
-    public static PacketSocket open(String ifname, boolean promisc) {
+    public static PacketSocket open(String ifname, boolean promisc, PacketRing.Config ring, boolean qdiscBypass) {
         If.checkName(ifname);
         Epoll.ensureAvailability();
         final int ifindex = NetInterfaces.index(ifname);
@@ -62,12 +82,20 @@ public final class PacketSocket implements AutoCloseable {
         if (fd < 0) {
             throw NativeException.of("socket", ifname, Syscall.errno());
         }
+        PacketRing mapped = null;
         try {
             final Pointer one = Syscall.allocate(Integer.BYTES);
             one.putInt(0, 1);
             if (Syscall.LIBC.setsockopt(fd, IfPacket.SOL_PACKET, IfPacket.PACKET_IGNORE_OUTGOING, one,
                     Integer.BYTES) < 0) {
                 throw NativeException.of("PACKET_IGNORE_OUTGOING", ifname, Syscall.errno());
+            }
+            if (qdiscBypass && Syscall.LIBC.setsockopt(fd, IfPacket.SOL_PACKET, IfPacket.PACKET_QDISC_BYPASS, one,
+                    Integer.BYTES) < 0) {
+                throw NativeException.of("PACKET_QDISC_BYPASS", ifname, Syscall.errno());
+            }
+            if (ring != null) {
+                mapped = PacketRing.map(fd, ring, ifname);
             }
             final Pointer sll = Syscall.allocate(IfPacket.SOCKADDR_LL_SIZE);
             sll.putShort(IfPacket.SLL_FAMILY, (short) SysSocket.AF_PACKET);
@@ -85,9 +113,12 @@ public final class PacketSocket implements AutoCloseable {
                     throw NativeException.of("PACKET_ADD_MEMBERSHIP", ifname, Syscall.errno());
                 }
             }
-            return new PacketSocket(ifname, ifindex, fd);
+            return new PacketSocket(ifname, ifindex, fd, mapped);
         } catch (RuntimeException | Error e) {
             Syscall.closeQuietly(fd);
+            if (mapped != null) {
+                mapped.close();
+            }
             throw e;
         }
     }
@@ -109,15 +140,25 @@ public final class PacketSocket implements AutoCloseable {
         return fileDescriptor;
     }
 
+    /** The receive ring, or null when frames are read with one read() each. */
+    public PacketRing ring() {
+        return ring;
+    }
+
     /**
      * Reads one frame into {@code dst} at its writerIndex, up to its writable bytes, and advances the writerIndex.
-     * A longer frame is truncated and its rest is lost. ENETDOWN, which the socket reports once after its
-     * interface went down, reads as 0.
+     * Without a ring, a longer frame is truncated and its rest is lost, and ENETDOWN, which the socket reports once
+     * after its interface went down, reads as 0. With a ring ({@link PacketRing#read}), no system call is made; a
+     * longer frame is not copied and the result is larger than dst's writable bytes; errors show as EPOLLERR and are
+     * taken with {@link #takeError()}.
      *
      * @return the bytes read, or 0 when no frame is ready
      * @throws NativeException on other errors, e.g. ENXIO when the interface was deleted
      */
     public int read(ByteBuf dst) {
+        if (ring != null) {
+            return ring.read(dst);
+        }
         try {
             return FrameIo.read(fileDescriptor, dst, interfaceName);
         } catch (NativeException e) {
@@ -155,6 +196,54 @@ public final class PacketSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends messages {@code from} to {@code batch.size() - 1} of batch with one sendmmsg, in order, each as one
+     * frame; the buffers' indices are not changed. The kernel stops at the first message it refuses.
+     *
+     * @return how many messages, starting at {@code from}, were sent ({@link SendBatch#sentBytes} has each one's
+     *     length); 0 on EAGAIN (wait for EPOLLOUT); -1 when the kernel dropped message {@code from}, for the reasons
+     *     {@link #write} gives, see {@link #lastWriteErrno()}
+     * @throws NativeException on other errors, e.g. ENXIO when the interface was deleted
+     */
+    public int send(SendBatch batch, int from) {
+        final int count = batch.size() - from;
+        if (count <= 0) {
+            return 0;
+        }
+        final int n = Syscall.LIBC.sendmmsg(fd, batch.messagesAddress(from), count, 0);
+        if (n >= 0) {
+            return n;
+        }
+        final int errno = Syscall.errno();
+        switch (errno) {
+            case Errno.EAGAIN:
+                return 0;
+            case Errno.ENOBUFS:
+            case Errno.EMSGSIZE:
+            case Errno.ENETDOWN:
+                lastWriteErrno = errno;
+                return -1;
+            default:
+                throw NativeException.of("sendmmsg", interfaceName, errno);
+        }
+    }
+
+    /**
+     * Takes and clears the socket's pending error (SO_ERROR), which makes epoll report EPOLLERR until taken: with a
+     * ring no read() ever collects it. ENETDOWN is set when the interface goes down or is deleted. One system call;
+     * for EPOLLERR events, not per frame.
+     *
+     * @return the errno, or 0 if none was pending
+     */
+    public int takeError() {
+        socketErrorLength.putInt(0, Integer.BYTES);
+        if (Syscall.LIBC.getsockopt(fd, SysSocket.SOL_SOCKET, SysSocket.SO_ERROR, socketError,
+                socketErrorLength) < 0) {
+            throw NativeException.of("SO_ERROR", interfaceName, Syscall.errno());
+        }
+        return socketError.getInt(0);
+    }
+
     /** The errno behind the last write that returned -1. */
     public int lastWriteErrno() {
         return lastWriteErrno;
@@ -178,18 +267,23 @@ public final class PacketSocket implements AutoCloseable {
         return !fileDescriptor.isOpen();
     }
 
-    /** Closes the fd, which also drops the promiscuous membership. Idempotent. */
+    /** Closes the fd, which also drops the promiscuous membership, then unmaps the ring. Idempotent. */
     @Override
     public void close() {
         try {
             fileDescriptor.close();
         } catch (IOException e) {
             throw new NativeException("close", interfaceName, Errno.EIO, e.getMessage());
+        } finally {
+            if (ring != null) {
+                ring.close();
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "PacketSocket[" + interfaceName + " (" + ifindex + "), fd " + fd + (isClosed() ? ", closed]" : "]");
+        return "PacketSocket[" + interfaceName + " (" + ifindex + "), fd " + fd
+                + (ring == null ? "" : ", " + ring.config()) + (isClosed() ? ", closed]" : "]");
     }
 }

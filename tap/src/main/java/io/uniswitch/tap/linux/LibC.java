@@ -40,4 +40,15 @@ public interface LibC {
 
     @ssize_t
     long write(int fd, long bufferAddress, @size_t long count);
+
+    /**
+     * mmap. The first parameter is a {@code Pointer} (pass null) on purpose: an all-primitive six-argument signature
+     * gets a corrupted sixth argument (jnr-ffi issue #181). Returns the address, or {@link Mman#MAP_FAILED}.
+     */
+    long mmap(Pointer address, @size_t long length, int prot, int flags, int fd, long offset);
+
+    int munmap(long address, @size_t long length);
+
+    /** sendmmsg over a caller-laid array of {@code struct mmsghdr} at {@code messagesAddress}; see {@link Mman}. */
+    int sendmmsg(int fd, long messagesAddress, int count, int flags);
 }

@@ -15,6 +15,7 @@ public final class SysSocket {
     public static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
 
     public static final int SOL_SOCKET = 1;
+    public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
 
@@ -23,6 +24,19 @@ public final class SysSocket {
     public static final int SIN_FAMILY = 0;
     public static final int SIN_PORT = 2;
     public static final int SIN_ADDR = 4;
+
+    /** {@code struct mmsghdr}, 64 bytes: a {@code struct msghdr} (56 bytes), then msg_len (u32) @56 and padding. */
+    public static final int MMSGHDR_SIZE = 64;
+    public static final int MSG_NAME = 0;
+    public static final int MSG_IOV = 16;
+    /** size_t */
+    public static final int MSG_IOVLEN = 24;
+    /** u32: bytes sent, filled in by sendmmsg. */
+    public static final int MMSG_LEN = 56;
+    /** {@code struct iovec}, 16 bytes: base @0, length (size_t) @8. */
+    public static final int IOVEC_SIZE = 16;
+    public static final int IOV_BASE = 0;
+    public static final int IOV_LEN = 8;
 
     private SysSocket() {
     }

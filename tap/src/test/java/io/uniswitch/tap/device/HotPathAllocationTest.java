@@ -12,7 +12,7 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** read and write allocate nothing per call, including the status paths (EAGAIN, EIO drop). */
+/** read, write, ring reads and sendmmsg allocate nothing per call, including the status paths (EAGAIN, EIO drop). */
 class HotPathAllocationTest {
     private static final int WARMUP = 20_000;
     private static final int MEASURED = 10_000;
@@ -69,5 +69,58 @@ class HotPathAllocationTest {
             TestNet.deleteQuietly(tapName);
             TestNet.deleteQuietly(vethA);
         }
+    }
+
+    @Test
+    void ringReadAndSendmmsgDoNotAllocate() {
+        final String vethA = TestNet.uniqueName("ustV");
+        final String vethB = TestNet.uniqueName("ustW");
+        final ByteBuf dst = Unpooled.directBuffer(2048);
+        final ByteBuf frame = TestNet.frame(MAC_B, MAC_A, 7, 1514);
+        final PacketRing.Config ring = PacketRing.Config.v2(1519, 1 << 20);
+        try {
+            TestNet.createVeth(vethA, vethB);
+            try (PacketSocket a = PacketSocket.open(vethA, false, ring, true);
+                    PacketSocket b = PacketSocket.open(vethB, false, ring, true)) {
+                final SendBatch batch = new SendBatch();
+                final long[] received = new long[1];
+                final Runnable sendBatchAndDrain = () -> {
+                    batch.clear();
+                    for (int i = 0; i < SendBatch.MAX_FRAMES; i++) {
+                        batch.add(frame);
+                    }
+                    int from = 0;
+                    while (from < SendBatch.MAX_FRAMES) {
+                        from += Math.max(a.send(batch, from), 1);
+                    }
+                    int n;
+                    do {
+                        dst.clear();
+                        n = b.read(dst);
+                        received[0] += n > 0 ? 1 : 0;
+                    } while (n > 0);
+                };
+                final long bytes = measureBatches(sendBatchAndDrain);
+                assertTrue(received[0] > 0, "no frame came through the ring");
+                assertTrue(bytes < SLACK_BYTES, "sendmmsg of 64 + ring reads allocated " + bytes + " B over "
+                        + MEASURED / 10 + " batches");
+            }
+        } finally {
+            dst.release();
+            frame.release();
+            TestNet.deleteQuietly(vethA);
+        }
+    }
+
+    /** Like {@link #measure} with a tenth of the calls: each call here moves 64 frames. */
+    private static long measureBatches(Runnable call) {
+        for (int i = 0; i < WARMUP / 10; i++) {
+            call.run();
+        }
+        final long before = allocatedBytes();
+        for (int i = 0; i < MEASURED / 10; i++) {
+            call.run();
+        }
+        return allocatedBytes() - before;
     }
 }

@@ -145,4 +145,37 @@ class LibCTest {
         assertEquals(0x0300, IfEther.htons(IfEther.ETH_P_ALL));
         assertEquals(0xB588, IfEther.htons(0x88B5));
     }
+
+    @Test
+    void mmapPassesItsSixthArgumentTheOffset() throws Exception {
+        final java.nio.file.Path file = java.nio.file.Files.createTempFile("uniswitch-mmap", ".bin");
+        try {
+            final byte[] contents = new byte[8192];
+            contents[4096] = 0x5a;
+            contents[4097] = 0x3c;
+            java.nio.file.Files.write(file, contents);
+            final int fd = LIBC.open(file.toString(), Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+            assertTrue(fd >= 0);
+            try {
+                final long address = LIBC.mmap(null, 4096, Mman.PROT_READ, Mman.MAP_SHARED, fd, 4096);
+                assertTrue(address != Mman.MAP_FAILED, "mmap: errno " + Syscall.errno());
+                final Pointer mapped = Pointer.wrap(Syscall.RUNTIME, address);
+                assertEquals(0x5a, mapped.getByte(0), "the offset (6th argument) arrived");
+                assertEquals(0x3c, mapped.getByte(1));
+                assertEquals(0, LIBC.munmap(address, 4096));
+                assertEquals(Mman.MAP_FAILED, LIBC.mmap(null, 4096, Mman.PROT_READ, Mman.MAP_SHARED, fd, 100));
+                assertEquals(Errno.EINVAL, Syscall.errno(), "unaligned offset");
+            } finally {
+                LIBC.close(fd);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void sendmmsgReportsErrno() {
+        assertEquals(-1, LIBC.sendmmsg(-1, 0, 1, 0));
+        assertEquals(Errno.EBADF, Syscall.errno());
+    }
 }
