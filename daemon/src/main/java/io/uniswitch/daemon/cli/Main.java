@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             "Run:         uniswitch run --config deploy/uniswitch.yaml",
             "Inspect:     uniswitch show | uniswitch fdb   (-j for JSON)"},
         subcommands = {RunCommand.class, DemoCommand.class, ShowCommand.class, FdbCommand.class, StatsCommand.class,
+            PortCommand.class, ReloadCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

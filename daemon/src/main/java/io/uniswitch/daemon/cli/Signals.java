@@ -16,16 +16,25 @@ final class Signals {
 
     /** Calls {@code onStop} (once per signal) on SIGTERM or SIGINT; returns false if signals cannot be caught. */
     static boolean onTermOrInt(Runnable onStop) {
+        return on(onStop, "TERM", "INT");
+    }
+
+    /** Calls {@code action} on SIGHUP (systemctl reload) instead of the JVM's default, which is to exit. */
+    static boolean onHup(Runnable action) {
+        return on(action, "HUP");
+    }
+
+    private static boolean on(Runnable action, String... names) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             InvocationHandler ih = (Object proxy, Method m, Object[] args) -> {
                 if (m.getName().equals("handle")) {
-                    onStop.run();
+                    action.run();
                     return null;
                 }
                 if (m.getName().equals("toString")) {
-                    return "uniswitch-stop";
+                    return "uniswitch-signal";
                 }
                 if (m.getName().equals("hashCode")) {
                     return System.identityHashCode(proxy);
@@ -37,7 +46,7 @@ final class Signals {
             };
             Object handler = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass}, ih);
             Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            for (String name : new String[] {"TERM", "INT"}) {
+            for (String name : names) {
                 Object signal = signalClass.getConstructor(String.class).newInstance(name);
                 handle.invoke(null, signal, handler);
             }

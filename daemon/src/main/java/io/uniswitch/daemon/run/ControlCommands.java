@@ -12,6 +12,10 @@ import io.uniswitch.bridge.frame.Macs;
 import io.uniswitch.bridge.port.FdPort;
 import io.uniswitch.bridge.port.Port;
 import io.uniswitch.bridge.port.PortCounters;
+import io.uniswitch.daemon.config.ConfigException;
+import io.uniswitch.daemon.config.ConfigLoader;
+import io.uniswitch.daemon.config.PortConfig;
+import io.uniswitch.daemon.config.SwitchConfig;
 import io.uniswitch.daemon.control.ControlServer;
 
 /**
@@ -40,11 +44,88 @@ final class ControlCommands implements ControlServer.Handler {
                 return fdbAdd(text(request, "mac"), text(request, "port"), vlan(request));
             case "fdb-del":
                 return fdbDel(text(request, "mac"), vlan(request));
+            case "port-add":
+                return portAdd(request);
+            case "port-del":
+                return portDel(text(request, "name"));
+            case "port-set":
+                return portSet(text(request, "name"), request);
+            case "reload":
+                return reload();
             case "ping":
                 return JSON.textNode("pong");
             default:
-                throw new IllegalArgumentException("unknown command \"" + cmd
-                        + "\"; known: show, fdb, fdb-flush, fdb-add, fdb-del, ping");
+                throw new IllegalArgumentException("unknown command \"" + cmd + "\"; known: show, fdb, fdb-flush, "
+                        + "fdb-add, fdb-del, port-add, port-del, port-set, reload, ping");
+        }
+    }
+
+    /**
+     * The port's settings arrive as the same keys a config file uses and go through the same validation: the request
+     * is turned into a one-port config (JSON is YAML) and parsed by {@link ConfigLoader}.
+     */
+    private ObjectNode portAdd(JsonNode request) {
+        JsonNode port = request.get("port");
+        if (port == null || !port.isObject()) {
+            throw new IllegalArgumentException("request is missing \"port\" (an object with name, type, ...)");
+        }
+        ObjectNode doc = JSON.objectNode();
+        doc.put("switch", daemon.config().switchName());
+        doc.putArray("ports").add(port);
+        PortConfig p;
+        try {
+            p = ConfigLoader.parse("port add", doc.toString()).ports().get(0);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^port add:\\d*:? ?", ""));
+        }
+        try {
+            daemon.addPort(p);
+        } catch (StartException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        ObjectNode o = JSON.objectNode();
+        o.put("added", p.name());
+        return o;
+    }
+
+    private ObjectNode portDel(String name) {
+        if (!daemon.removePort(name)) {
+            throw new IllegalArgumentException("no port \"" + name + "\"; `uniswitch show` lists the ports");
+        }
+        ObjectNode o = JSON.objectNode();
+        o.put("removed", name);
+        return o;
+    }
+
+    /** Administrative state: a port set down neither receives nor sends; its queued frames are dropped. */
+    private ObjectNode portSet(String name, JsonNode request) {
+        if (!request.has("up")) {
+            throw new IllegalArgumentException("nothing to set; give --up or --down");
+        }
+        boolean up = request.path("up").asBoolean();
+        return daemon.dataplane().call(() -> {
+            Port p = portNamed(name);
+            p.setUp(up);
+            ObjectNode o = JSON.objectNode();
+            o.put("name", name);
+            o.put("up", p.isUp());
+            return o;
+        });
+    }
+
+    private ObjectNode reload() {
+        SwitchConfig next;
+        try {
+            next = ConfigLoader.load(java.nio.file.Path.of(daemon.config().source()));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("reload refused, running config kept: " + e.getMessage());
+        }
+        try {
+            ObjectNode o = JSON.objectNode();
+            o.put("applied", daemon.reload(next));
+            return o;
+        } catch (StartException e) {
+            throw new IllegalArgumentException("reload refused, running config kept: " + e.getMessage());
         }
     }
 
@@ -146,7 +227,7 @@ final class ControlCommands implements ControlServer.Handler {
     }
 
     private ObjectNode port(Port p) {
-        SwitchDaemon.PortDetails d = daemon.portDetails().get(p.name());
+        SwitchDaemon.PortDetails d = daemon.portDetails(p.name());
         PortCounters c = p.counters();
         ObjectNode o = JSON.objectNode();
         o.put("name", p.name());

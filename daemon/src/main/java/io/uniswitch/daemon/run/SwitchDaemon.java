@@ -8,13 +8,17 @@ import io.uniswitch.bridge.loop.Dataplane;
 import io.uniswitch.bridge.port.FdPort;
 import io.uniswitch.bridge.port.NetdevPort;
 import io.uniswitch.bridge.port.TapPort;
+import io.uniswitch.daemon.config.ConfigDiff;
 import io.uniswitch.daemon.config.PortConfig;
 import io.uniswitch.daemon.config.PortType;
 import io.uniswitch.daemon.config.StaticEntry;
 import io.uniswitch.daemon.config.SwitchConfig;
 import io.uniswitch.daemon.control.ControlServer;
+import io.uniswitch.metrics.MetricsServer;
+import io.uniswitch.metrics.SwitchMetrics;
 import io.uniswitch.tap.device.NetInterfaces;
 import io.uniswitch.tap.device.Offloads;
+import io.uniswitch.tap.device.PacketRing;
 import io.uniswitch.tap.device.PacketSocket;
 import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
@@ -35,18 +39,27 @@ import java.util.Map;
 public final class SwitchDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SwitchDaemon.class.getName());
 
-    private final SwitchConfig config;
-    private final UndoStack undo = new UndoStack();
-    private final Map<String, PortDetails> details = new LinkedHashMap<>();
+    private volatile SwitchConfig config;
+    /** Attached ports by name, in attach order; guarded by this object's monitor (control threads). */
+    private final Map<String, AttachedPort> ports = new LinkedHashMap<>();
+    /** The attached ports' devices, copy-on-write so the health check reads it from any thread. */
+    private final List<FdPort> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, PortDetails> details = new java.util.concurrent.ConcurrentHashMap<>();
     private final long startedMillis = System.currentTimeMillis();
     private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private Dataplane dataplane;
     private ControlServer control;
-    private boolean closed;
+    private SwitchMetrics metrics;
+    private MetricsServer metricsServer;
+    private volatile boolean closed;
 
     /** What the control plane reports about a port besides its counters. */
     public record PortDetails(String name, String type, int mtuBytes, String address, boolean created,
             Offloads.State offloadsBefore) {
+    }
+
+    /** One attached port: its config, its port object, and what attaching it changed on the system. */
+    private record AttachedPort(PortConfig config, FdPort port, UndoStack undo, PortDetails details) {
     }
 
     private SwitchDaemon(SwitchConfig config) {
@@ -85,24 +98,78 @@ public final class SwitchDaemon implements AutoCloseable {
         return startedMillis;
     }
 
-    public Map<String, PortDetails> portDetails() {
-        return details;
+    /**
+     * Details of a port for the control plane, or null. Lock-free: the control verbs call it from the loop thread,
+     * which must never wait for a reload holding this object's monitor (the reload waits for the loop).
+     */
+    public PortDetails portDetails(String name) {
+        return details.get(name);
     }
 
     /** Checks what can be checked before anything changes, so most mistakes fail with nothing to undo. */
     private void preflight() {
         for (PortConfig p : config.ports()) {
-            String at = where(p);
-            if (p.type() == PortType.NETDEV && !NetInterfaces.exists(p.name())) {
-                throw new StartException(at + ": interface " + p.name() + " does not exist; check the name with "
-                        + "`ip link`, create it first, or declare it as `type: tap` to have the switch create it");
-            }
-            if (p.type() == PortType.TAP && NetInterfaces.exists(p.name()) && !NetInterfaces.isTunTap(p.name())) {
-                throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
-                        + "choose another name, or declare it as `type: netdev` to attach the existing interface");
-            }
+            preflight(p);
         }
         ControlServer.checkAvailable(config.controlSocket());
+    }
+
+    private void preflight(PortConfig p) {
+        String at = where(p);
+        if (p.type() == PortType.NETDEV && !NetInterfaces.exists(p.name())) {
+            throw new StartException(at + ": interface " + p.name() + " does not exist; check the name with "
+                    + "`ip link`, create it first, or declare it as `type: tap` to have the switch create it");
+        }
+        if (p.type() == PortType.TAP && NetInterfaces.exists(p.name()) && !NetInterfaces.isTunTap(p.name())) {
+            throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
+                    + "choose another name, or declare it as `type: netdev` to attach the existing interface");
+        }
+    }
+
+    /**
+     * Opens, configures and attaches one port. All or nothing: on failure what this port changed is undone and the
+     * rest of the switch is as it was.
+     */
+    private synchronized void attach(PortConfig p) {
+        UndoStack undo = new UndoStack();
+        FdPort port;
+        PortDetails d;
+        try {
+            Opened o = p.type() == PortType.TAP ? openTap(p, undo) : openNetdev(p, undo);
+            port = o.port;
+            d = o.details;
+            dataplane.addPort(port);
+        } catch (RuntimeException e) {
+            undo.unwind(true);
+            throw e instanceof StartException ? e : new StartException(where(p) + ": " + e.getMessage(), e);
+        }
+        ports.put(p.name(), new AttachedPort(p, port, undo, d));
+        details.put(p.name(), d);
+        attached.add(port);
+        metrics.bindPort(port);
+    }
+
+    /**
+     * Detaches and closes one port and undoes what attaching it changed. {@code leaving} is true when the port leaves
+     * the config (reload, {@code port del}): a persistent tap the switch created is then removed too.
+     */
+    private synchronized void detach(String name, boolean leaving) {
+        AttachedPort a = ports.remove(name);
+        if (a == null) {
+            return;
+        }
+        metrics.unbindPort(name);
+        attached.remove(a.port());
+        details.remove(name);
+        dataplane.removePort(name);
+        a.undo().unwind(false);
+        if (leaving && a.config().type() == PortType.TAP && a.config().persist() && a.details().created()) {
+            NetInterfaces.deleteIfExists(name);
+        }
+        LOG.log(System.Logger.Level.INFO, "port " + name + ": detached");
+    }
+
+    private record Opened(FdPort port, PortDetails details) {
     }
 
     private void bringUp() {
@@ -111,17 +178,19 @@ public final class SwitchDaemon implements AutoCloseable {
                 .withFdbMaxEntries(config.fdbMaxEntries())
                 .withFdbMaxEntriesPerPort(config.fdbMaxEntriesPerPort());
         dataplane = new Dataplane(engineConfig, config.switchName(), config.busyPoll().toNanos());
+        metrics = new SwitchMetrics(config.switchName(), version());
+        metrics.bindEngine(dataplane.engine());
         for (PortConfig p : config.ports()) {
-            FdPort port = p.type() == PortType.TAP ? openTap(p) : openNetdev(p);
-            dataplane.addPort(port);
+            attach(p);
         }
         for (StaticEntry s : config.staticEntries()) {
-            dataplane.call(() -> {
-                FdPort port = dataplane.port(s.port());
-                dataplane.engine().fdb().addStatic(s.vlan(), s.mac(), port.index());
-                return null;
-            });
-            LOG.log(System.Logger.Level.INFO, "static fdb entry " + Macs.format(s.mac()) + " -> " + s.port());
+            addStatic(s);
+        }
+        if (config.metricsAddress() != null) {
+            metricsServer = MetricsServer.start(MetricsServer.parseAddress(config.metricsAddress()), metrics,
+                    this::health);
+            LOG.log(System.Logger.Level.INFO, "metrics on http://" + MetricsServer.format(metricsServer.address())
+                    + "/metrics");
         }
         control = new ControlServer(config.controlSocket(), new ControlCommands(this));
         control.start();
@@ -129,7 +198,21 @@ public final class SwitchDaemon implements AutoCloseable {
                 + " ports, control socket " + config.controlSocket());
     }
 
-    private FdPort openTap(PortConfig p) {
+    private void addStatic(StaticEntry s) {
+        dataplane.call(() -> {
+            FdPort port = dataplane.port(s.port());
+            dataplane.engine().fdb().addStatic(s.vlan(), s.mac(), port.index());
+            return null;
+        });
+        LOG.log(System.Logger.Level.INFO, "static fdb entry " + Macs.format(s.mac()) + " -> " + s.port());
+    }
+
+    private void removeStatic(StaticEntry s) {
+        dataplane.call(() -> dataplane.engine().fdb().remove(s.vlan(), s.mac()));
+        LOG.log(System.Logger.Level.INFO, "static fdb entry " + Macs.format(s.mac()) + " removed");
+    }
+
+    private Opened openTap(PortConfig p, UndoStack undo) {
         String at = where(p);
         boolean existed = NetInterfaces.exists(p.name());
         TunDevice tap;
@@ -148,23 +231,23 @@ public final class SwitchDaemon implements AutoCloseable {
                 NetInterfaces.setMac(p.name(), p.mac());
             }
             NetInterfaces.setMtu(p.name(), p.mtuBytes());
-            Offloads.State before = offloadsOff(p.name(), !existed);
+            Offloads.State before = offloadsOff(p.name(), !existed, undo);
             NetInterfaces.setUp(p.name(), true);
             if (p.address() != null) {
                 NetInterfaces.setIpv4Address(p.name(), p.address().address(), p.address().prefixLength());
             }
-            details.put(p.name(), new PortDetails(p.name(), TapPort.TYPE, p.mtuBytes(),
-                    p.address() == null ? null : p.address().toString(), !existed, before));
+            PortDetails d = new PortDetails(p.name(), TapPort.TYPE, p.mtuBytes(),
+                    p.address() == null ? null : p.address().toString(), !existed, before);
             LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": tap " + (existed ? "attached" : "created")
                     + ", mtu " + p.mtuBytes() + (p.address() != null ? ", address " + p.address() : "")
                     + (p.persist() ? ", persistent" : ""));
+            return new Opened(new TapPort(tap, p.mtuBytes(), p.queueFrames(), allocator), d);
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
-        return new TapPort(tap, p.mtuBytes(), p.queueFrames(), allocator);
     }
 
-    private FdPort openNetdev(PortConfig p) {
+    private Opened openNetdev(PortConfig p, UndoStack undo) {
         String at = where(p);
         try {
             int mtu = NetInterfaces.mtu(p.name());
@@ -174,16 +257,26 @@ public final class SwitchDaemon implements AutoCloseable {
                 undo.push("restore mtu of " + p.name(), () -> NetInterfaces.setMtu(p.name(), old));
                 mtu = p.mtuBytes();
             }
-            Offloads.State before = offloadsOff(p.name(), true);
-            PacketSocket socket = PacketSocket.open(p.name(), true);
+            Offloads.State before = offloadsOff(p.name(), true, undo);
+            // Receive ring and sendmmsg are on by default; -Duniswitch.netdev.ring=off falls back to one read() and
+            // one write() per frame, =v3 tries a TPACKET_V3 ring (256 KB x 32 blocks, 1 ms retire timeout: adds up to
+            // 1 ms per hop to sparse traffic). -Duniswitch.netdev.qdiscBypass=false sends through the qdisc.
+            String ringMode = System.getProperty("uniswitch.netdev.ring", "v2");
+            boolean batched = !ringMode.equals("off");
+            PacketRing.Config ring = !batched ? null
+                    : ringMode.equals("v3") ? PacketRing.Config.v3(256 * 1024, 32, 1)
+                    : NetdevPort.defaultRing(mtu);
+            PacketSocket socket = PacketSocket.open(p.name(), true, ring,
+                    batched && Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")));
             undo.push("close packet socket on " + p.name(), socket::close);
             if (!NetInterfaces.isUp(p.name())) {
                 LOG.log(System.Logger.Level.WARNING, "port " + p.name() + ": interface is down; frames flow once it is "
                         + "up (ip link set " + p.name() + " up)");
             }
-            details.put(p.name(), new PortDetails(p.name(), NetdevPort.TYPE, mtu, null, false, before));
-            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": attached (AF_PACKET, promiscuous), mtu " + mtu);
-            return new NetdevPort(socket, mtu, p.queueFrames(), allocator);
+            PortDetails d = new PortDetails(p.name(), NetdevPort.TYPE, mtu, null, false, before);
+            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": attached (AF_PACKET, promiscuous, "
+                    + (batched ? "rx ring " + ring + ", sendmmsg" : "read/write per frame") + "), mtu " + mtu);
+            return new Opened(new NetdevPort(socket, mtu, p.queueFrames(), allocator, batched), d);
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
@@ -194,7 +287,7 @@ public final class SwitchDaemon implements AutoCloseable {
      * super-frames nor partial checksums (they arrive corrupt, and TCP stalls while ping works). What was on is
      * restored when the port detaches, unless the switch created the interface.
      */
-    private Offloads.State offloadsOff(String name, boolean restore) {
+    private Offloads.State offloadsOff(String name, boolean restore, UndoStack undo) {
         Offloads.State before = Offloads.get(name);
         if (before.equals(Offloads.State.ALL_OFF)) {
             return before;
@@ -212,6 +305,29 @@ public final class SwitchDaemon implements AutoCloseable {
         return before;
     }
 
+    /**
+     * The health check of /healthz: null when every port is up, else which are not. Reads the ports' flags without
+     * going through the loop, so a stuck loop cannot hang the check (plain reads of loop-written fields may be a
+     * moment stale, which a health check tolerates).
+     */
+    private String health() {
+        if (closed) {
+            return "switch stopping";
+        }
+        StringBuilder down = new StringBuilder();
+        for (FdPort p : attached) {
+            if (!p.isUp()) {
+                down.append(down.length() == 0 ? "" : ", ").append(p.name());
+            }
+        }
+        return down.length() == 0 ? null : "ports down: " + down;
+    }
+
+    static String version() {
+        String v = SwitchDaemon.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
     private String where(PortConfig p) {
         return "port " + p.name() + " (" + config.source() + ":" + p.line() + ")";
     }
@@ -219,7 +335,18 @@ public final class SwitchDaemon implements AutoCloseable {
     private void fail() {
         closed = true;
         stopServing();
-        undo.unwind(true);
+        unwindPorts(true);
+    }
+
+    /** Undoes every port's changes, newest port first. The data plane must be closed already. */
+    private synchronized void unwindPorts(boolean failure) {
+        List<AttachedPort> all = new ArrayList<>(ports.values());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            all.get(i).undo().unwind(failure);
+        }
+        ports.clear();
+        attached.clear();
+        details.clear();
     }
 
     /**
@@ -229,6 +356,12 @@ public final class SwitchDaemon implements AutoCloseable {
     private void stopServing() {
         if (control != null) {
             control.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         if (dataplane != null) {
             dataplane.close();
@@ -244,12 +377,135 @@ public final class SwitchDaemon implements AutoCloseable {
         closed = true;
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " stopping");
         stopServing();
-        undo.unwind(false);
+        unwindPorts(false);
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " stopped");
     }
 
-    /** Names of ports in config order; used by the control plane. */
-    public List<String> portNames() {
-        return new ArrayList<>(details.keySet());
+    /** Names of attached ports in attach order. */
+    public synchronized List<String> portNames() {
+        return new ArrayList<>(ports.keySet());
+    }
+
+    /** One line for systemd's STATUS and the logs. */
+    public synchronized String statusLine() {
+        return "forwarding: " + ports.size() + " ports (" + String.join(" ", ports.keySet()) + "), control socket "
+                + config.controlSocket();
+    }
+
+    /**
+     * Applies a new config: ports added, removed or changed, static entries, FDB ageing. Ports that did not change are
+     * not touched, so their traffic flows on. A step that fails undoes the steps before it and the running config
+     * stays. Settings that need a restart are reported and left as they are.
+     *
+     * @return a summary of what changed
+     * @throws StartException naming the port and the problem when the new config cannot be applied
+     */
+    public synchronized String reload(SwitchConfig next) {
+        if (closed) {
+            throw new StartException("the switch is stopping");
+        }
+        ConfigDiff diff = ConfigDiff.of(config, next);
+        String summary = diff.summary();
+        // Steps that can fail come first, each with its way back; removals come last, when nothing can fail.
+        java.util.Deque<Runnable> rollback = new java.util.ArrayDeque<>();
+        try {
+            for (PortConfig p : diff.added()) {
+                preflight(p);
+            }
+            for (PortConfig p : diff.changed()) {
+                PortConfig old = config.port(p.name());
+                detach(p.name(), false);
+                try {
+                    attach(p);
+                } catch (StartException e) {
+                    attach(old);
+                    throw e;
+                }
+                rollback.push(() -> {
+                    detach(p.name(), false);
+                    attach(old);
+                });
+            }
+            for (PortConfig p : diff.added()) {
+                attach(p);
+                rollback.push(() -> detach(p.name(), true));
+            }
+        } catch (StartException e) {
+            while (!rollback.isEmpty()) {
+                try {
+                    rollback.pop().run();
+                } catch (RuntimeException r) {
+                    LOG.log(System.Logger.Level.ERROR, "reload: rolling back: " + r.getMessage());
+                }
+            }
+            LOG.log(System.Logger.Level.ERROR, "reload refused, running config kept: " + e.getMessage());
+            throw e;
+        }
+        try {
+            for (StaticEntry s : diff.staticRemoved()) {
+                removeStatic(s);
+            }
+            for (String name : diff.removed()) {
+                detach(name, true);
+            }
+            for (StaticEntry s : diff.staticAdded()) {
+                addStatic(s);
+            }
+            if (diff.ageingChanged()) {
+                long ns = next.ageing().toNanos();
+                dataplane.call(() -> {
+                    dataplane.engine().fdb().setAgeingNs(ns);
+                    return null;
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "reload: " + e.getMessage() + " (ports were applied)");
+            throw new StartException("reload: " + e.getMessage(), e);
+        }
+        config = new SwitchConfig(config.switchName(), next.ageing(), config.fdbMaxEntries(),
+                config.fdbMaxEntriesPerPort(), next.ports(), next.staticEntries(), config.controlSocket(),
+                config.busyPoll(), config.metricsAddress(), next.source());
+        LOG.log(System.Logger.Level.INFO, "reloaded " + next.source() + ": " + summary);
+        return summary;
+    }
+
+    /** Adds a port at run time (it lasts until the next reload or restart unless it is also in the config file). */
+    public synchronized void addPort(PortConfig p) {
+        if (ports.containsKey(p.name())) {
+            throw new StartException("port " + p.name() + " is already attached; `uniswitch port del " + p.name()
+                    + "` first to change it");
+        }
+        preflight(p);
+        attach(p);
+        List<PortConfig> list = new ArrayList<>(config.ports());
+        list.add(p);
+        config = withPorts(list);
+    }
+
+    /** Removes a port at run time; returns false if there is none of that name. */
+    public synchronized boolean removePort(String name) {
+        if (!ports.containsKey(name)) {
+            return false;
+        }
+        detach(name, true);
+        List<PortConfig> list = new ArrayList<>(config.ports());
+        list.removeIf(p -> p.name().equals(name));
+        config = withPorts(list);
+        return true;
+    }
+
+    private SwitchConfig withPorts(List<PortConfig> list) {
+        SwitchConfig c = config;
+        List<StaticEntry> statics = new ArrayList<>();
+        for (StaticEntry s : c.staticEntries()) {
+            for (PortConfig p : list) {
+                if (p.name().equals(s.port())) {
+                    statics.add(s);
+                }
+            }
+        }
+        return new SwitchConfig(c.switchName(), c.ageing(), c.fdbMaxEntries(), c.fdbMaxEntriesPerPort(),
+                List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.busyPoll(), c.metricsAddress(),
+                c.source());
     }
 }

@@ -1,6 +1,7 @@
 package io.uniswitch.daemon.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -137,6 +138,19 @@ class SwitchForwardingIT {
         assertTrue(up.path("rxFrames").asLong() > 1000 && up.path("txFrames").asLong() > 1000, up.toString());
         assertEquals(0, sw.port("guest0").path("drops").path("frame_too_large").asLong(),
                 "no oversize frames with offloads off");
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: off"), "TSO off while attached");
+        assertTrue(sw.log().contains("port up0: offloads"), "the switch says what it turned off:\n" + sw.log());
+
+        // A clean stop removes the taps it created and gives the uplink its offloads back.
+        assertEquals(0, sw.stop(), sw.log());
+        sw = null;
+        assertFalse(Links.exists(swNs, "br100"), "tap br100 removed on stop");
+        assertFalse(Links.exists(guest, "guest0"), "tap guest0 removed on stop");
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"), "TSO restored on the veth");
+    }
+
+    private static String offloads(Netns ns, String dev) {
+        return ns.exec(T, "ethtool", "-k", dev).stdout();
     }
 
     @Test
@@ -177,9 +191,35 @@ class SwitchForwardingIT {
         assertEquals("g2", learned.get(mac2), "fdb: " + learned);
         assertEquals(2, learned.size(), "fdb: " + learned);
 
-        // Known unicast goes only where it belongs: g2's counters see no frame for a third port.
         JsonNode show = sw.cliJson("show");
         assertTrue(show.path("forwarding").path("unicastFrames").asLong() >= 10, show.toString());
+
+        // FDB changes from the CLI: a static entry, its removal, and a flush of one port's learned entries.
+        String s = sw.socket().toString();
+        assertEquals(0, SwitchProcess.cli("fdb", "add", "02:00:00:00:00:99", "g2", "--socket", s).exitCode());
+        assertEquals("g2", fdb(sw).get("02:00:00:00:00:99"));
+        assertEquals(0, SwitchProcess.cli("fdb", "del", "02:00:00:00:00:99", "--socket", s).exitCode());
+        assertEquals(null, fdb(sw).get("02:00:00:00:00:99"));
+        SwitchProcess.CliRun bad = SwitchProcess.cli("fdb", "add", "02:00:00:00:00:99", "nosuch", "--socket", s);
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("no port \"nosuch\""), bad.err());
+        assertEquals(0, SwitchProcess.cli("fdb", "flush", "g1", "--socket", s).exitCode());
+        Map<String, String> after = fdb(sw);
+        assertEquals(null, after.get(mac1), "g1's entry flushed: " + after);
+        assertEquals("g2", after.get(mac2), "g2's entry kept: " + after);
+
+        // stats measures rates over an interval and lists every port.
+        SwitchProcess.CliRun stats = SwitchProcess.cli("stats", "-i", "0.5", "--socket", s);
+        assertEquals(0, stats.exitCode(), stats.err());
+        assertTrue(stats.out().contains("RX-FRAMES/S") && stats.out().contains("g1"), stats.out());
+    }
+
+    private static Map<String, String> fdb(SwitchProcess sw) throws Exception {
+        Map<String, String> m = new HashMap<>();
+        for (JsonNode e : sw.cliJson("fdb")) {
+            m.put(e.path("mac").asText(), e.path("port").asText());
+        }
+        return m;
     }
 
     @Test
