@@ -35,6 +35,7 @@ public final class BridgeComparison {
     private final int repeat;
     private final int pings;
     private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final List<String> javaOpts = new ArrayList<>();
     private final Path iperfLog = Path.of(System.getProperty("java.io.tmpdir"), "uniswitch-bench-iperf3.log");
 
     private BridgeComparison(Path jar, int seconds, int repeat, int pings) {
@@ -59,6 +60,7 @@ public final class BridgeComparison {
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of("daemon/target/uniswitch.jar");
+        List<String> javaOptsArg = new ArrayList<>();
         int seconds = 10;
         int repeat = 3;
         int pings = 1000;
@@ -73,6 +75,9 @@ public final class BridgeComparison {
                 case "--repeat":
                     repeat = Integer.parseInt(args[++i]);
                     break;
+                case "--java-opt":
+                    javaOptsArg.add(args[++i]);
+                    break;
                 case "--quick":
                     seconds = 3;
                     repeat = 1;
@@ -80,7 +85,8 @@ public final class BridgeComparison {
                     break;
                 case "-h":
                 case "--help":
-                    System.out.println("usage: BridgeComparison [--jar PATH] [--seconds N] [--repeat N] [--quick]");
+                    System.out.println("usage: BridgeComparison [--jar PATH] [--java-opt OPT]... [--seconds N] "
+                            + "[--repeat N] [--quick]");
                     return;
                 default:
                     System.err.println("unknown argument " + args[i] + "; see --help");
@@ -95,6 +101,7 @@ public final class BridgeComparison {
         Tools.require("ping", "iputils-ping");
         Tools.require("ethtool", "ethtool");
         BridgeComparison b = new BridgeComparison(jar, seconds, repeat, pings);
+        b.javaOpts.addAll(javaOptsArg);
         Thread hook = new Thread(b::tearDown, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -269,6 +276,7 @@ public final class BridgeComparison {
                     + "  - {name: pa, type: netdev}\n  - {name: pb, type: netdev}\n");
             List<String> cmd = new ArrayList<>();
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.addAll(javaOpts);
             cmd.add("-jar");
             cmd.add(jar.toAbsolutePath().toString());
             cmd.add("run");

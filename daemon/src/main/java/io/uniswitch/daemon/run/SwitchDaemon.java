@@ -46,7 +46,9 @@ public final class SwitchDaemon implements AutoCloseable {
     private final List<FdPort> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, PortDetails> details = new java.util.concurrent.ConcurrentHashMap<>();
     private final long startedMillis = System.currentTimeMillis();
-    private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+    /** Frame buffers; -Duniswitch.allocator=adaptive selects Netty's adaptive allocator instead (for comparison). */
+    private final ByteBufAllocator allocator = "adaptive".equals(System.getProperty("uniswitch.allocator"))
+            ? ByteBufAllocator.DEFAULT : PooledByteBufAllocator.DEFAULT;
     private Dataplane dataplane;
     private ControlServer control;
     private SwitchMetrics metrics;
