@@ -1,6 +1,7 @@
 package io.uniswitch.bridge.engine;
 
 import io.netty.buffer.ByteBuf;
+import io.uniswitch.bridge.capture.CaptureTap;
 import io.uniswitch.bridge.fdb.Fdb;
 import io.uniswitch.bridge.frame.Frames;
 import io.uniswitch.bridge.port.Port;
@@ -184,6 +185,11 @@ public final class ForwardingEngine {
         if (in < 0 || in >= byIndex.length || byIndex[in] != ingress || !ingress.isUp()) {
             dropAll(ingress, batch, DropReason.PORT_DOWN);
             return;
+        }
+        // Capture off: one field load and a not-taken branch per batch.
+        final CaptureTap tap = ingress.captureTap();
+        if (tap != null) {
+            tap.captureRx(batch.frames, n);
         }
         final long nowNs = nanoClock.getAsLong();
         final Fdb table = fdb;

@@ -6,6 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.uniswitch.bridge.capture.CaptureTap;
 import io.uniswitch.bridge.engine.EngineConfig;
 import io.uniswitch.bridge.engine.ForwardingEngine;
 import io.uniswitch.bridge.port.FdPort;
@@ -120,6 +121,41 @@ public final class Dataplane implements AutoCloseable {
             h.cancel();
             h.port().close();
             return true;
+        });
+    }
+
+    /**
+     * Starts mirroring a port's frames into tap (see {@link io.uniswitch.bridge.port.Port#setCaptureTap}).
+     *
+     * @throws IllegalArgumentException when there is no such port, or it is being captured already
+     */
+    public void startCapture(String portName, CaptureTap tap) {
+        call(() -> {
+            FdPort p = port(portName);
+            if (p == null) {
+                throw new IllegalArgumentException("no port \"" + portName + "\"; `uniswitch show` lists the ports");
+            }
+            if (p.captureTap() != null) {
+                throw new IllegalArgumentException("port " + portName + " is being captured already; "
+                        + "stop that capture first (one capture per port)");
+            }
+            p.setCaptureTap(tap);
+            return null;
+        });
+    }
+
+    /**
+     * Stops a capture started by {@link #startCapture}; afterwards the tap is detached and its counters final. A
+     * port removed meanwhile detached it already.
+     */
+    public void stopCapture(String portName, CaptureTap tap) {
+        call(() -> {
+            FdPort p = port(portName);
+            if (p != null && p.captureTap() == tap) {
+                p.setCaptureTap(null);
+            }
+            tap.detach();
+            return null;
         });
     }
 

@@ -1,6 +1,7 @@
 package io.uniswitch.bridge.port;
 
 import io.netty.buffer.ByteBuf;
+import io.uniswitch.bridge.capture.CaptureTap;
 import io.uniswitch.bridge.engine.DropReason;
 import io.uniswitch.bridge.engine.FrameBatch;
 
@@ -35,6 +36,8 @@ public abstract class Port implements AutoCloseable {
     private int index = UNATTACHED;
     private boolean up = true;
     private boolean closed;
+    /** Loop thread only; null unless a capture is running on this port. */
+    private CaptureTap captureTap;
 
     /**
      * @param name unique port name, e.g. {@code tap100}
@@ -125,7 +128,11 @@ public abstract class Port implements AutoCloseable {
      */
     public abstract int receive(FrameBatch batch);
 
-    /** Takes the frame: queues it, or releases it and counts PORT_DOWN (port down) or TX_QUEUE_FULL. Never throws. */
+    /**
+     * Takes the frame: queues it, or releases it and counts PORT_DOWN (port down) or TX_QUEUE_FULL. Never throws.
+     * A running capture copies each frame once it is queued, so it sees what the port was given to send, less
+     * TX_QUEUE_FULL drops; a frame the device later refuses (TX_ERROR) still appears in it.
+     */
     public void transmit(ByteBuf frame) {
         if (!up) {
             frame.release();
@@ -133,6 +140,30 @@ public abstract class Port implements AutoCloseable {
         } else if (!egressQueue.offer(frame)) {
             frame.release();
             counters.drop(DropReason.TX_QUEUE_FULL);
+        } else {
+            // Off: one field load and a not-taken branch per queued frame.
+            final CaptureTap tap = captureTap;
+            if (tap != null) {
+                tap.captureTx(frame);
+            }
+        }
+    }
+
+    /** The running capture of this port, or null. Loop thread only. */
+    public final CaptureTap captureTap() {
+        return captureTap;
+    }
+
+    /**
+     * Starts (non-null) or stops (null) mirroring this port's frames: those it receives (the engine copies them at
+     * ingress) and those it is given to send. A tap replaced or removed here is {@link CaptureTap#detach detached}.
+     * Loop thread only.
+     */
+    public final void setCaptureTap(CaptureTap tap) {
+        final CaptureTap old = captureTap;
+        captureTap = tap;
+        if (old != null && old != tap) {
+            old.detach();
         }
     }
 
@@ -188,6 +219,7 @@ public abstract class Port implements AutoCloseable {
         }
         closed = true;
         up = false;
+        setCaptureTap(null);
         dropQueued();
         closeDevice();
     }

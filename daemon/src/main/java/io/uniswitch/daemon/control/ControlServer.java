@@ -24,16 +24,47 @@ import java.nio.file.attribute.PosixFilePermissions;
  * {@code {"ok":false,"error":"..."}}. The socket is owner-only (0600).
  *
  * <p>One accept thread serves requests one at a time; requests are short, and data-plane state is read on the loop
- * thread by the command handlers.
+ * thread by the command handlers. A streaming command ({@link Handler#openStream}, e.g. {@code capture}) answers
+ * its line on the accept thread and then gets the connection on a thread of its own, at most
+ * {@link #MAX_STREAMS} at a time, so it never holds up other requests.
  */
 public final class ControlServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControlServer.class.getName());
     /** A request line longer than this is refused: the socket is local, but a client is still not trusted. */
     static final int MAX_REQUEST_BYTES = 64 * 1024;
 
+    /** Concurrent streaming requests; each holds a thread and a capture ring. */
+    static final int MAX_STREAMS = 8;
+    private static final long STREAM_JOIN_MS = 3000;
+
     /** Handles one parsed request and returns its result; throws IllegalArgumentException for a bad request. */
     public interface Handler {
         JsonNode handle(String cmd, JsonNode request);
+
+        /** True when cmd is served by {@link #openStream} instead of {@link #handle}. */
+        default boolean isStream(String cmd) {
+            return false;
+        }
+
+        /**
+         * Starts the stream that serves a streaming cmd. Called on the accept thread; throws
+         * IllegalArgumentException to refuse the request (nothing is left started then).
+         */
+        default Stream openStream(String cmd, JsonNode request) {
+            throw new IllegalArgumentException("\"" + cmd + "\" is not a streaming command");
+        }
+    }
+
+    /** A long-lived answer: after its result line, it owns the connection on a thread of its own. */
+    public interface Stream {
+        /** The result sent in the response line. */
+        JsonNode result();
+
+        /** Serves the connection until the client or {@link #stop} ends it, then undoes what it started. */
+        void run(SocketChannel channel);
+
+        /** Asks {@link #run} to end soon; any thread. */
+        void stop();
     }
 
     private final Path path;
@@ -42,6 +73,8 @@ public final class ControlServer implements AutoCloseable {
     private ServerSocketChannel server;
     private Thread thread;
     private volatile boolean closed;
+    private final java.util.Map<Stream, Thread> streams = new java.util.concurrent.ConcurrentHashMap<>();
+    private int streamCount;
 
     public ControlServer(Path path, Handler handler) {
         this.path = path;
@@ -107,28 +140,76 @@ public final class ControlServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
-            try (SocketChannel c = server.accept()) {
-                serve(c);
+            SocketChannel c = null;
+            Stream stream = null;
+            try {
+                c = server.accept();
+                stream = serve(c);
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(System.Logger.Level.WARNING, "control socket: " + e.getMessage());
                 }
             }
+            if (stream != null) {
+                startStream(c, stream);
+            } else if (c != null) {
+                closeQuietly(c);
+            }
         }
     }
 
-    private void serve(SocketChannel c) throws IOException {
+    private void startStream(SocketChannel c, Stream stream) {
+        Thread t = new Thread(() -> {
+            try {
+                stream.run(c);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "streaming control request failed", e);
+            } finally {
+                closeQuietly(c);
+                streams.remove(stream);
+            }
+        }, "uniswitch-stream-" + (++streamCount));
+        t.setDaemon(true);
+        streams.put(stream, t);
+        t.start();
+        if (closed) {
+            stream.stop();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // Nothing left to tell the client.
+        }
+    }
+
+    /** Answers one request; returns the stream that now owns the connection, or null when the answer is complete. */
+    private Stream serve(SocketChannel c) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c),
                 StandardCharsets.UTF_8));
         OutputStream out = Channels.newOutputStream(c);
         ObjectNode response = json.createObjectNode();
+        Stream stream = null;
         try {
             String line = readLine(in);
             JsonNode request = json.readTree(line);
             if (request == null || !request.hasNonNull("cmd")) {
                 throw new IllegalArgumentException("request has no \"cmd\"");
             }
-            JsonNode result = handler.handle(request.get("cmd").asText(), request);
+            String cmd = request.get("cmd").asText();
+            JsonNode result;
+            if (handler.isStream(cmd)) {
+                if (streams.size() >= MAX_STREAMS) {
+                    throw new IllegalStateException("too many streaming requests (" + MAX_STREAMS
+                            + ") are running; end one first");
+                }
+                stream = handler.openStream(cmd, request);
+                result = stream.result();
+            } else {
+                result = handler.handle(cmd, request);
+            }
             response.put("ok", true);
             response.set("result", result);
         } catch (IllegalArgumentException | IllegalStateException | com.fasterxml.jackson.core.JacksonException e) {
@@ -139,9 +220,19 @@ public final class ControlServer implements AutoCloseable {
             response.put("ok", false);
             response.put("error", "internal error: " + e);
         }
-        out.write(json.writeValueAsBytes(response));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(json.writeValueAsBytes(response));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            if (stream != null) {
+                // The client left before its answer: let the stream undo what it started, on this thread.
+                stream.stop();
+                stream.run(c);
+            }
+            throw e;
+        }
+        return stream;
     }
 
     private static String readLine(BufferedReader in) throws IOException {
@@ -173,6 +264,18 @@ public final class ControlServer implements AutoCloseable {
                 thread.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (Stream s : streams.keySet()) {
+            s.stop();
+        }
+        long deadline = System.nanoTime() + STREAM_JOIN_MS * 1_000_000L;
+        for (Thread t : streams.values()) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.uniswitch.bridge.capture.CaptureTap;
 import io.uniswitch.bridge.engine.DropReason;
 import io.uniswitch.bridge.engine.ForwardingEngine;
 import io.uniswitch.bridge.engine.SwitchCounters;
@@ -16,6 +17,7 @@ import io.uniswitch.daemon.config.ConfigException;
 import io.uniswitch.daemon.config.ConfigLoader;
 import io.uniswitch.daemon.config.PortConfig;
 import io.uniswitch.daemon.config.SwitchConfig;
+import io.uniswitch.daemon.control.CaptureProtocol;
 import io.uniswitch.daemon.control.ControlServer;
 
 /**
@@ -56,8 +58,18 @@ final class ControlCommands implements ControlServer.Handler {
                 return JSON.textNode("pong");
             default:
                 throw new IllegalArgumentException("unknown command \"" + cmd + "\"; known: show, fdb, fdb-flush, "
-                        + "fdb-add, fdb-del, port-add, port-del, port-set, reload, ping");
+                        + "fdb-add, fdb-del, port-add, port-del, port-set, reload, ping, capture");
         }
+    }
+
+    @Override
+    public boolean isStream(String cmd) {
+        return CaptureProtocol.CMD.equals(cmd);
+    }
+
+    @Override
+    public ControlServer.Stream openStream(String cmd, JsonNode request) {
+        return CaptureStream.open(daemon.dataplane(), request);
     }
 
     /**
@@ -254,6 +266,13 @@ final class ControlCommands implements ControlServer.Handler {
             }
         }
         o.put("dropsTotal", total);
+        CaptureTap tap = p.captureTap();
+        if (tap != null) {
+            ObjectNode capture = o.putObject("capture");
+            capture.put("capturedFrames", tap.capturedFrames());
+            capture.put("filteredFrames", tap.filteredFrames());
+            capture.put("droppedFrames", tap.droppedFrames());
+        }
         return o;
     }
 
