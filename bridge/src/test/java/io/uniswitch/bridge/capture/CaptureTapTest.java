@@ -179,8 +179,8 @@ class CaptureTapTest {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
                 java.lang.management.ManagementFactory.getThreadMXBean();
         long before = 0;
-        for (int round = 0; round < 2; round++) {
-            // Round 0 warms up (JIT, Netty's thread-locals); round 1 is measured.
+        for (int round = 0; round < 4; round++) {
+            // Rounds 0-2 warm up (JIT tiers, Netty's thread-locals); the last one is measured.
             before = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 20_000; i++) {
                 tap.capture(icmp, i);
@@ -193,7 +193,8 @@ class CaptureTapTest {
             }
         }
         long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(allocated < 4096, "capture allocated " + allocated + " bytes over 60000 frames");
+        // Under 0.2 byte per frame: nothing is allocated per frame (a few KB of JIT or profiling noise remain).
+        assertTrue(allocated < 12_000, "capture allocated " + allocated + " bytes over 60000 frames");
         assertTrue(tap.capturedFrames() > 0 && tap.filteredFrames() == 40_000, "filter ran");
         icmp.release();
         tcp.release();
