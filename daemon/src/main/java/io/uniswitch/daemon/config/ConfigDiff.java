@@ -53,7 +53,8 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
                 || running.fdbMaxEntriesPerPort() != desired.fdbMaxEntriesPerPort()) {
             restart.add("fdb capacity");
         }
-        if (!running.controlSocket().equals(desired.controlSocket())) {
+        if (!running.controlSocket().equals(desired.controlSocket())
+                || !java.util.Objects.equals(running.controlGroup(), desired.controlGroup())) {
             restart.add("control socket");
         }
         if (!running.busyPoll().equals(desired.busyPoll())) {

@@ -44,7 +44,7 @@ public final class ConfigLoader {
     private static final Duration MAX_BUSY_POLL = Duration.ofMillis(10);
     private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "port", "vlan");
-    private static final Set<String> CONTROL_KEYS = Set.of("socket");
+    private static final Set<String> CONTROL_KEYS = Set.of("socket", "group");
     private static final Set<String> TAP_KEYS = Set.of("name", "type", "mtu", "address", "mac", "persist", "queue");
     private static final Set<String> NETDEV_KEYS = Set.of("name", "type", "mtu", "queue");
 
@@ -121,6 +121,7 @@ public final class ConfigLoader {
         }
 
         Path socket = SwitchConfig.defaultControlSocket(switchName);
+        String controlGroup = null;
         NodeTuple controlTuple = top.get("control");
         if (controlTuple != null) {
             Map<String, NodeTuple> control = mapping(controlTuple.getValueNode(), "control", CONTROL_KEYS);
@@ -132,6 +133,9 @@ public final class ConfigLoader {
                             + switchName + ".sock");
                 }
                 socket = Path.of(s);
+            }
+            if (control.containsKey("group")) {
+                controlGroup = scalar(control.get("group").getValueNode(), "control.group");
             }
         }
 
@@ -197,7 +201,7 @@ public final class ConfigLoader {
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, busyPoll, metricsAddress, source);
+                List.copyOf(staticEntries), socket, controlGroup, busyPoll, metricsAddress, source);
     }
 
     private record PendingStatic(long mac, String port, int vlan, Node portNode) {

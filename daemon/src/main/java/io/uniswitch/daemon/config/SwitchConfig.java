@@ -14,12 +14,14 @@ import java.util.List;
  * @param ports                the ports, in declaration order
  * @param staticEntries        static FDB entries
  * @param controlSocket        path of the control socket
+ * @param controlGroup         a group allowed to use the control socket besides its owner, or null (owner only)
  * @param busyPoll             how long the data-plane loop keeps polling after I/O before it sleeps
  * @param metricsAddress       where the Prometheus endpoint listens ({@code host:port}), or null when it is off
  * @param source               where the config came from, for messages
  */
 public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
-        List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, Duration busyPoll,
+        List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, String controlGroup,
+        Duration busyPoll,
         String metricsAddress, String source) {
 
     /** Loopback only by default: the endpoint has no authentication. */

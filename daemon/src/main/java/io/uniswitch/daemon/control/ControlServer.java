@@ -76,8 +76,16 @@ public final class ControlServer implements AutoCloseable {
     private final java.util.Map<Stream, Thread> streams = new java.util.concurrent.ConcurrentHashMap<>();
     private int streamCount;
 
+    /** A group allowed to use the socket besides its owner (mode 0660), or null for owner-only (0600). */
+    private final String group;
+
     public ControlServer(Path path, Handler handler) {
+        this(path, null, handler);
+    }
+
+    public ControlServer(Path path, String group, Handler handler) {
         this.path = path;
+        this.group = group;
         this.handler = handler;
     }
 
@@ -88,6 +96,12 @@ public final class ControlServer implements AutoCloseable {
     public static void checkAvailable(Path path) {
         if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
+        }
+        int owner = uidOf(path);
+        int self = uidOf(Path.of("/proc/self"));
+        if (owner >= 0 && self >= 0 && owner != self) {
+            throw new StartException("control socket " + path + " belongs to another user (uid " + owner
+                    + "); it is not this switch's to replace: remove it, or set control.socket to another path");
         }
         if (!isSocket(path)) {
             throw new StartException("control socket " + path + ": a file that is not a socket is in the way; "
@@ -103,6 +117,14 @@ public final class ControlServer implements AutoCloseable {
         if (live) {
             throw new StartException("control socket " + path + " is in use: another switch is running there; "
                     + "stop it first or set control.socket to another path");
+        }
+    }
+
+    private static int uidOf(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
         }
     }
 
@@ -127,7 +149,22 @@ public final class ControlServer implements AutoCloseable {
             }
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            if (group == null) {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            } else {
+                java.nio.file.attribute.GroupPrincipal g;
+                try {
+                    g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                    throw new StartException("control.group \"" + group + "\" is not a group on this system; "
+                            + "create it (groupadd " + group + ") or fix the name", e);
+                }
+                Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(g);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            }
+        } catch (StartException e) {
+            close();
+            throw e;
         } catch (IOException e) {
             close();
             throw new StartException("control socket " + path + ": cannot listen: " + e.getMessage()

@@ -194,7 +194,7 @@ public final class SwitchDaemon implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "metrics on http://" + MetricsServer.format(metricsServer.address())
                     + "/metrics");
         }
-        control = new ControlServer(config.controlSocket(), new ControlCommands(this));
+        control = new ControlServer(config.controlSocket(), config.controlGroup(), new ControlCommands(this));
         control.start();
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " up: " + config.ports().size()
                 + " ports, control socket " + config.controlSocket());
@@ -466,7 +466,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         config = new SwitchConfig(config.switchName(), next.ageing(), config.fdbMaxEntries(),
                 config.fdbMaxEntriesPerPort(), next.ports(), next.staticEntries(), config.controlSocket(),
-                config.busyPoll(), config.metricsAddress(), next.source());
+                config.controlGroup(), config.busyPoll(), config.metricsAddress(), next.source());
         LOG.log(System.Logger.Level.INFO, "reloaded " + next.source() + ": " + summary);
         return summary;
     }
@@ -507,7 +507,8 @@ public final class SwitchDaemon implements AutoCloseable {
             }
         }
         return new SwitchConfig(c.switchName(), c.ageing(), c.fdbMaxEntries(), c.fdbMaxEntriesPerPort(),
-                List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.busyPoll(), c.metricsAddress(),
+                List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.controlGroup(), c.busyPoll(),
+                c.metricsAddress(),
                 c.source());
     }
 }

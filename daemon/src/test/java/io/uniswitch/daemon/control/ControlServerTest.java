@@ -74,6 +74,38 @@ class ControlServerTest {
     }
 
     @Test
+    void aGroupMayBeAllowed() throws Exception {
+        Path sock = dir.resolve("g.sock");
+        ControlServer server = new ControlServer(sock, "root", echo());
+        server.start();
+        try {
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals("root", Files.readAttributes(sock, java.nio.file.attribute.PosixFileAttributes.class)
+                    .group().getName());
+        } finally {
+            server.close();
+        }
+        StartException e = assertThrows(StartException.class,
+                () -> new ControlServer(dir.resolve("h.sock"), "no-such-group-42", echo()).start());
+        assertTrue(e.getMessage().contains("control.group \"no-such-group-42\" is not a group"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("h.sock")), "nothing left behind");
+    }
+
+    @Test
+    void aSocketOfAnotherUserIsNotReplaced() throws Exception {
+        Path sock = dir.resolve("other.sock");
+        java.nio.channels.ServerSocketChannel stale = java.nio.channels.ServerSocketChannel
+                .open(java.net.StandardProtocolFamily.UNIX);
+        stale.bind(java.net.UnixDomainSocketAddress.of(sock));
+        stale.close();
+        // Owned by "nobody" (65534): changing the owner needs root, as the integration tests do.
+        Files.setAttribute(sock, "unix:uid", 65534);
+        StartException e = assertThrows(StartException.class, () -> ControlServer.checkAvailable(sock));
+        assertTrue(e.getMessage().contains("belongs to another user (uid 65534)"), e.getMessage());
+        assertTrue(Files.exists(sock), "left alone");
+    }
+
+    @Test
     void regularFileInTheWayIsAnError() throws Exception {
         Path f = Files.writeString(dir.resolve("c.sock"), "not a socket");
         StartException e = assertThrows(StartException.class, () -> ControlServer.checkAvailable(f));

@@ -121,6 +121,19 @@ class StartFailureIT {
     }
 
     @Test
+    void metricsAddressInUseIsRefusedAndUndone() throws Exception {
+        Path firstDir = Files.createDirectories(dir.resolve("first"));
+        SwitchProcess first = SwitchProcess.start(ns, firstDir, "switch: first\nports:\n  - {name: m0, type: tap}");
+        toClose.add(first);
+        String before = links();
+        Outcome o = run("switch: s\nmetrics: {address: \"127.0.0.1:9477\"}\nports:\n  - {name: m1, type: tap}");
+        assertEquals(3, o.exitCode(), o.stderr());
+        assertTrue(o.stderr().contains("metrics address 127.0.0.1:9477 is in use"), o.stderr());
+        assertNothingLeft(before);
+        assertEquals(0, first.stop(), first.log());
+    }
+
+    @Test
     void cliWithNoSwitchSaysSoAndExitsFour() {
         SwitchProcess.CliRun r = SwitchProcess.cli("show", "--socket", dir.resolve("none.sock").toString());
         assertEquals(4, r.exitCode());
