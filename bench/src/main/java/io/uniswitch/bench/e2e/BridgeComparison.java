@@ -38,7 +38,10 @@ public final class BridgeComparison {
     private final List<String> javaOpts = new ArrayList<>();
     private final Path iperfLog = Path.of(System.getProperty("java.io.tmpdir"), "uniswitch-bench-iperf3.log");
 
-    private BridgeComparison(Path jar, int seconds, int repeat, int pings) {
+    private final boolean scrape;
+
+    private BridgeComparison(Path jar, int seconds, int repeat, int pings, boolean scrape) {
+        this.scrape = scrape;
         this.jar = jar;
         this.seconds = seconds;
         this.repeat = repeat;
@@ -61,6 +64,7 @@ public final class BridgeComparison {
     public static void main(String[] args) throws Exception {
         Path jar = Path.of("daemon/target/uniswitch.jar");
         List<String> javaOptsArg = new ArrayList<>();
+        boolean scrape = false;
         int seconds = 10;
         int repeat = 3;
         int pings = 1000;
@@ -78,6 +82,9 @@ public final class BridgeComparison {
                 case "--java-opt":
                     javaOptsArg.add(args[++i]);
                     break;
+                case "--scrape":
+                    scrape = true;
+                    break;
                 case "--quick":
                     seconds = 3;
                     repeat = 1;
@@ -86,7 +93,8 @@ public final class BridgeComparison {
                 case "-h":
                 case "--help":
                     System.out.println("usage: BridgeComparison [--jar PATH] [--java-opt OPT]... [--seconds N] "
-                            + "[--repeat N] [--quick]");
+                            + "[--repeat N] [--quick] [--scrape]");
+                    System.out.println("  --scrape  also measure uniswitch while /metrics is scraped every second");
                     return;
                 default:
                     System.err.println("unknown argument " + args[i] + "; see --help");
@@ -100,7 +108,7 @@ public final class BridgeComparison {
         Tools.require("iperf3", "iperf3");
         Tools.require("ping", "iputils-ping");
         Tools.require("ethtool", "ethtool");
-        BridgeComparison b = new BridgeComparison(jar, seconds, repeat, pings);
+        BridgeComparison b = new BridgeComparison(jar, seconds, repeat, pings, scrape);
         b.javaOpts.addAll(javaOptsArg);
         Thread hook = new Thread(b::tearDown, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -115,7 +123,8 @@ public final class BridgeComparison {
     private void run() throws Exception {
         System.out.printf(Locale.ROOT, "uniswitch vs kernel bridge: iperf3 %d s x %d repeats, %d pings; %d cores, %s%n",
                 seconds, repeat, pings, Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
-        List<Dut> duts = List.of(new KernelBridge(), new Uniswitch());
+        List<Dut> duts = scrape ? List.of(new KernelBridge(), new Uniswitch(false), new Uniswitch(true))
+                : List.of(new KernelBridge(), new Uniswitch(false));
         Map<String, Map<String, double[]>> results = new LinkedHashMap<>();
         String[] metrics = {"tcp 1 stream a->b Gbit/s", "tcp 1 stream b->a Gbit/s", "tcp 4 streams a->b Gbit/s",
             "tcp 4 streams b->a Gbit/s", "ping rtt p50 us", "ping rtt p99 us", "switch cpu s per tcp run"};
@@ -132,13 +141,29 @@ public final class BridgeComparison {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-28s %14s %14s %8s%n", "median of " + repeat, duts.get(0).name(),
-                duts.get(1).name(), "ratio");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-28s", "median of " + repeat));
+        for (Dut dut : duts) {
+            head.append(String.format(Locale.ROOT, " %16s", dut.name()));
+        }
+        for (int d = 1; d < duts.size(); d++) {
+            head.append(String.format(Locale.ROOT, " %8s", "ratio" + d));
+        }
+        System.out.println(head);
         for (String k : metrics) {
-            double a = median(results.get(duts.get(0).name()).get(k));
-            double u = median(results.get(duts.get(1).name()).get(k));
-            String ratio = a > 0 && u >= 0 ? String.format(Locale.ROOT, "%.2f", u / a) : "-";
-            System.out.printf(Locale.ROOT, "%-28s %14s %14s %8s%n", k, fmt(a), fmt(u), ratio);
+            double base = median(results.get(duts.get(0).name()).get(k));
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-28s", k));
+            for (Dut dut : duts) {
+                row.append(String.format(Locale.ROOT, " %16s", fmt(median(results.get(dut.name()).get(k)))));
+            }
+            for (int d = 1; d < duts.size(); d++) {
+                double u = median(results.get(duts.get(d).name()).get(k));
+                row.append(String.format(Locale.ROOT, " %8s",
+                        base > 0 && u >= 0 ? String.format(Locale.ROOT, "%.2f", u / base) : "-"));
+            }
+            System.out.println(row);
+        }
+        if (duts.size() > 2) {
+            System.out.println("ratioN = column N+1 / " + duts.get(0).name());
         }
     }
 
@@ -259,12 +284,19 @@ public final class BridgeComparison {
 
     /** uniswitch as an operator runs it, from its jar, with netdev ports on the two veths. */
     private final class Uniswitch implements Dut {
+        /** Scrape /metrics every second during the run, as Prometheus would, to show what observability costs. */
+        private final boolean scraped;
         private Process process;
+        private Process scraper;
+
+        Uniswitch(boolean scraped) {
+            this.scraped = scraped;
+        }
         private Path dir;
 
         @Override
         public String name() {
-            return "uniswitch";
+            return scraped ? "uniswitch+scrape" : "uniswitch";
         }
 
         @Override
@@ -291,6 +323,11 @@ public final class BridgeComparison {
                 }
                 Thread.sleep(50);
             }
+            if (scraped) {
+                // Bounded: at most 900 scrapes (15 minutes), and killed when this run ends.
+                scraper = sw.spawn(List.of("sh", "-c", "for i in $(seq 1 900); do curl -s -o /dev/null "
+                        + "http://127.0.0.1:9477/metrics; sleep 1; done"), dir.resolve("scraper.log"));
+            }
         }
 
         @Override
@@ -300,6 +337,9 @@ public final class BridgeComparison {
 
         @Override
         public void close() throws java.io.IOException {
+            if (scraper != null) {
+                scraper.destroyForcibly();
+            }
             if (process != null && process.isAlive()) {
                 process.destroy();
                 try {

@@ -39,6 +39,12 @@ public final class Dataplane implements AutoCloseable {
     /** Loop thread only. */
     private final Map<String, PortHandle> handles = new LinkedHashMap<>();
     private volatile boolean closed;
+    private final LoopLoad load = new LoopLoad();
+
+    /** How busy the loop thread is, for metrics. */
+    public LoopLoad load() {
+        return load;
+    }
 
     /** Default busy-poll window after I/O before the loop sleeps; see {@link SpinThenSleep}. */
     public static final long DEFAULT_SPIN_NS = 50_000;
@@ -69,7 +75,7 @@ public final class Dataplane implements AutoCloseable {
      * closed and the exception rethrown: the data plane is left as it was.
      */
     public void addPort(FdPort port) {
-        PortHandle handle = new PortHandle(port, engine);
+        PortHandle handle = new PortHandle(port, engine, load);
         IoRegistration registration;
         try {
             Future<IoRegistration> f = loop.register(handle);

@@ -37,7 +37,10 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
     private boolean failed;
     private long lastErrorLogNs;
 
-    PortHandle(FdPort port, ForwardingEngine engine) {
+    private final LoopLoad load;
+
+    PortHandle(FdPort port, ForwardingEngine engine, LoopLoad load) {
+        this.load = load;
         this.port = port;
         this.engine = engine;
     }
@@ -62,6 +65,7 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
         if (failed) {
             return;
         }
+        final long startNs = System.nanoTime();
         try {
             EpollIoOps ops = ((EpollIoEvent) event).ops();
             if (ops.contains(EpollIoOps.EPOLLOUT)) {
@@ -85,6 +89,7 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
         } catch (Throwable t) {
             fail(t);
         }
+        load.add(System.nanoTime() - startNs);
     }
 
     /**
