@@ -23,7 +23,7 @@ public enum DropReason {
     PORT_DOWN(7, "port_down"),
     /** The device refused the frame (e.g. ENOBUFS). */
     TX_ERROR(8, "tx_error"),
-    /** Source MAC not allowed on the ingress port (port security; not produced yet). */
+    /** Source MAC other than the one the ingress port is pinned to (anti-spoofing, {@code Port.setPinnedSrcMac}). */
     SPOOFED_SRC_MAC(9, "spoofed_src_mac");
 
     /** Number of reasons: the length of a drop counter array. */

@@ -192,6 +192,8 @@ public final class ForwardingEngine {
             tap.captureRx(batch.frames, n);
         }
         final long nowNs = nanoClock.getAsLong();
+        // Anti-spoofing costs one compare per frame, and only on a pinned port (pinned is -1 otherwise).
+        final long pinned = ingress.pinnedSrcMac();
         final Fdb table = fdb;
         final boolean learning = table.ageingNs() != 0;
         final ByteBuf[] frames = batch.frames;
@@ -217,6 +219,11 @@ public final class ForwardingEngine {
             if (!Frames.isValidSource(src)) {
                 dropAt[drops] = i;
                 why[drops++] = DropReason.INVALID_SRC_MAC;
+                continue;
+            }
+            if (pinned >= 0 && src != pinned) {
+                dropAt[drops] = i;
+                why[drops++] = DropReason.SPOOFED_SRC_MAC;
                 continue;
             }
             if (learning && src != lastSrc) {

@@ -44,7 +44,18 @@ public final class NetdevPort extends FdPort {
     /** @param batchedTx send up to 64 frames per sendmmsg; false sends one write() per frame */
     public NetdevPort(PacketSocket socket, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
             boolean batchedTx) {
-        super(socket.interfaceName(), TYPE, mtuBytes, queueFrames, allocator);
+        this(TYPE, socket, mtuBytes, queueFrames, allocator, batchedTx);
+    }
+
+    /**
+     * A port of another type that attaches its interface the same way, e.g. {@code tender}: a tap the switch
+     * provisioned and a tender holds.
+     *
+     * @param type the port type shown to operators and in metrics
+     */
+    public NetdevPort(String type, PacketSocket socket, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
+            boolean batchedTx) {
+        super(socket.interfaceName(), type, mtuBytes, queueFrames, allocator);
         this.socket = socket;
         this.sendBatch = batchedTx ? new SendBatch() : null;
         this.staged = batchedTx ? new ByteBuf[SendBatch.MAX_FRAMES] : null;

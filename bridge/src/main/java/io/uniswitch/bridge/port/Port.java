@@ -23,6 +23,9 @@ public abstract class Port implements AutoCloseable {
     /** {@link #index()} of a port no engine has attached. */
     public static final int UNATTACHED = -1;
 
+    /** {@link #pinnedSrcMac()} of a port that accepts any source MAC. */
+    public static final long NO_PINNED_MAC = -1;
+
     /** {@link #writeFrame} result: the device would block; the frame stays queued. */
     protected static final int WOULD_BLOCK = 0;
     /** {@link #writeFrame} result: the device refused the frame; it is released and counted as TX_ERROR. */
@@ -36,6 +39,8 @@ public abstract class Port implements AutoCloseable {
     private int index = UNATTACHED;
     private boolean up = true;
     private boolean closed;
+    /** The only source MAC accepted on ingress (48 bits), or {@link #NO_PINNED_MAC}; see {@link #setPinnedSrcMac}. */
+    private long pinnedSrcMac = NO_PINNED_MAC;
     /** Loop thread only; null unless a capture is running on this port. */
     private CaptureTap captureTap;
 
@@ -100,6 +105,26 @@ public abstract class Port implements AutoCloseable {
 
     public boolean isUp() {
         return up;
+    }
+
+    /** The only source MAC this port may send into the switch, or {@link #NO_PINNED_MAC}. */
+    public final long pinnedSrcMac() {
+        return pinnedSrcMac;
+    }
+
+    /**
+     * Pins the port to one source MAC (anti-spoofing, e.g. a unikernel started with {@code --net-mac}): the engine
+     * drops every frame received here from any other source as SPOOFED_SRC_MAC, before learning it. Set before the
+     * port is attached, or on the loop thread.
+     *
+     * @param mac a unicast MAC in the low 48 bits, or {@link #NO_PINNED_MAC} to accept any source
+     */
+    public final void setPinnedSrcMac(long mac) {
+        if (mac != NO_PINNED_MAC && (mac < 0 || mac > 0xFFFF_FFFF_FFFFL)) {
+            throw new IllegalArgumentException("port " + name + " pinned MAC " + Long.toHexString(mac)
+                    + ": expected 48 bits or NO_PINNED_MAC");
+        }
+        this.pinnedSrcMac = mac;
     }
 
     public final boolean isClosed() {

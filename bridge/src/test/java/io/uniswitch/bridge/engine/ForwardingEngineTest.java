@@ -408,4 +408,29 @@ class ForwardingEngineTest {
         assertEquals(1, drops(DropReason.SAME_PORT));
         assertArrayEquals(new int[] {0, 1, 1}, fx.takeCounts());
     }
+
+    @Test
+    void aPinnedPortDropsAndCountsForeignSourcesBeforeLearningThem() {
+        MemoryPort[] p = attach(3);
+        p[0].setPinnedSrcMac(A);
+        fx.send(p[0], fx.frames.ethernet(Frames.BROADCAST, A, 46), fx.frames.ethernet(Frames.BROADCAST, C, 46),
+                fx.frames.ethernet(B, C, 46), fx.frames.ethernet(Frames.BROADCAST, A, 46));
+        assertArrayEquals(new int[] {0, 2, 2}, fx.takeCounts(), "only the pinned source's frames pass");
+        assertEquals(2, drops(DropReason.SPOOFED_SRC_MAC));
+        assertEquals(2, p[0].counters().dropCount(DropReason.SPOOFED_SRC_MAC));
+        assertEquals(p[0].index(), fx.engine.fdb().lookup(Fdb.key(0, A), fx.nowNs));
+        assertEquals(Fdb.NO_PORT, fx.engine.fdb().lookup(Fdb.key(0, C), fx.nowNs), "a spoofed source is never learned");
+
+        // The legitimate flow both ways, and other ports are not pinned.
+        fx.send(p[1], A, B);
+        fx.send(p[0], B, A);
+        fx.send(p[2], A, C);
+        assertArrayEquals(new int[] {2, 1, 0}, fx.takeCounts());
+        assertEquals(2, drops(DropReason.SPOOFED_SRC_MAC));
+
+        p[0].setPinnedSrcMac(Port.NO_PINNED_MAC);
+        fx.send(p[0], Frames.BROADCAST, C);
+        assertArrayEquals(new int[] {0, 1, 1}, fx.takeCounts(), "unpinned again: any source passes");
+        assertThrows(IllegalArgumentException.class, () -> p[0].setPinnedSrcMac(1L << 48));
+    }
 }

@@ -70,7 +70,9 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
     /** Same port settings, ignoring where in the file the port was declared. */
     static boolean sameSettings(PortConfig a, PortConfig b) {
         return a.type() == b.type() && a.mtuBytes() == b.mtuBytes() && Objects.equals(a.address(), b.address())
-                && a.mac() == b.mac() && a.persist() == b.persist() && a.queueFrames() == b.queueFrames();
+                && a.mac() == b.mac() && a.persist() == b.persist() && a.queueFrames() == b.queueFrames()
+                && a.tenderMode() == b.tenderMode() && Objects.equals(a.user(), b.user())
+                && Objects.equals(a.group(), b.group());
     }
 
     private static boolean containsEntry(List<StaticEntry> list, StaticEntry e) {

@@ -47,6 +47,11 @@ public final class ConfigLoader {
     private static final Set<String> CONTROL_KEYS = Set.of("socket", "group");
     private static final Set<String> TAP_KEYS = Set.of("name", "type", "mtu", "address", "mac", "persist", "queue");
     private static final Set<String> NETDEV_KEYS = Set.of("name", "type", "mtu", "queue");
+    private static final Set<String> TENDER_KEYS = Set.of("name", "type", "mode", "mtu", "user", "group", "mac",
+            "queue");
+    /** A user or group name as useradd accepts it, or a numeric id. */
+    private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile(
+            "[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]{1,10}");
 
     private final String source;
 
@@ -232,14 +237,21 @@ public final class ConfigLoader {
         PortType type = PortType.parse(typeText);
         if (type == null) {
             throw error(raw.get("type").getValueNode(), where + ": unknown type \"" + typeText
-                    + "\"; use one of: tap (a tap device the switch owns), netdev (an existing interface)");
+                    + "\"; use one of: tap (a tap device the switch owns), netdev (an existing interface), "
+                    + "tender (a solo5 tender's network)");
         }
-        Set<String> allowed = type == PortType.TAP ? TAP_KEYS : NETDEV_KEYS;
+        Set<String> allowed = type == PortType.TAP ? TAP_KEYS : type == PortType.TENDER ? TENDER_KEYS : NETDEV_KEYS;
         for (NodeTuple t : raw.values()) {
             String key = ((ScalarNode) t.getKeyNode()).getValue();
             if (!allowed.contains(key)) {
-                String extra = (key.equals("address") || key.equals("mac") || key.equals("persist"))
-                        ? " (`" + key + "` applies to type tap only)" : "";
+                String extra = "";
+                if (key.equals("address") || key.equals("persist")) {
+                    extra = " (`" + key + "` applies to type tap only)";
+                } else if (key.equals("mac")) {
+                    extra = " (`mac` applies to types tap and tender only)";
+                } else if (key.equals("mode") || key.equals("user") || key.equals("group")) {
+                    extra = " (`" + key + "` applies to type tender only)";
+                }
                 throw error(t.getKeyNode(), where + ": unknown key \"" + key + "\"" + extra + "; allowed: "
                         + String.join(", ", sorted(allowed)));
             }
@@ -247,9 +259,27 @@ public final class ConfigLoader {
         int mtu = 0;
         if (raw.containsKey("mtu")) {
             mtu = integer(raw.get("mtu").getValueNode(), where + ": mtu", MIN_MTU, MAX_MTU);
-        } else if (type == PortType.TAP) {
+        } else if (type == PortType.TAP || type == PortType.TENDER) {
             mtu = PortConfig.DEFAULT_TAP_MTU;
         }
+        TenderMode mode = null;
+        if (type == PortType.TENDER) {
+            mode = TenderMode.TAP;
+            if (raw.containsKey("mode")) {
+                Node n = raw.get("mode").getValueNode();
+                String m = scalar(n, where + ": mode");
+                mode = TenderMode.parse(m);
+                if (m.equals("fd")) {
+                    throw error(n, where + ": mode fd (a socketpair passed as --net:NAME=@N) is not supported yet; "
+                            + "use mode: tap, which works with every solo5 release");
+                }
+                if (mode == null) {
+                    throw error(n, where + ": unknown mode \"" + m + "\"; use mode: tap");
+                }
+            }
+        }
+        String user = raw.containsKey("user") ? account(raw.get("user").getValueNode(), where + ": user") : null;
+        String group = raw.containsKey("group") ? account(raw.get("group").getValueNode(), where + ": group") : null;
         Ipv4Cidr address = null;
         if (raw.containsKey("address")) {
             Node n = raw.get("address").getValueNode();
@@ -273,7 +303,18 @@ public final class ConfigLoader {
         if (raw.containsKey("queue")) {
             queue = integer(raw.get("queue").getValueNode(), where + ": queue", 16, 1 << 16);
         }
-        return new PortConfig(name, type, mtu, address, mac, persist, queue, line(item));
+        return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, line(item));
+    }
+
+    /** A user or group: a name or a numeric id. Whether it exists is checked when the switch starts. */
+    private String account(Node node, String what) {
+        String s = scalar(node, what);
+        if (!ACCOUNT.matcher(s).matches() || (s.chars().allMatch(Character::isDigit) && Long.parseLong(s)
+                > Integer.MAX_VALUE - 1)) {
+            throw error(node, what + " \"" + s + "\" is neither a user/group name nor a numeric id; write e.g. "
+                    + "solo5 or 1000");
+        }
+        return s;
     }
 
     // ---- node helpers ----

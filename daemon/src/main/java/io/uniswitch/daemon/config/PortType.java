@@ -7,7 +7,12 @@ public enum PortType {
     /** A tap device the switch creates and owns; may carry the host's address (the local port). */
     TAP,
     /** An existing interface (uplink, veth, or a tap whose fd a tender holds), reached through an AF_PACKET socket. */
-    NETDEV;
+    NETDEV,
+    /**
+     * A solo5 tender's network: in mode {@code tap} the switch provisions the tap the tender attaches to (persistent,
+     * owned by the tender's user, MTU set, offloads off, up) and reaches it from the interface side.
+     */
+    TENDER;
 
     public String configName() {
         return name().toLowerCase(Locale.ROOT);

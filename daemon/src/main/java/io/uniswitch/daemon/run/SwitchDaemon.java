@@ -22,6 +22,7 @@ import io.uniswitch.tap.device.PacketRing;
 import io.uniswitch.tap.device.PacketSocket;
 import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
+import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,9 +36,15 @@ import java.util.Map;
  * <p>Start is all or nothing: every change made to the system is recorded in an {@link UndoStack}, and a failure at
  * any step unwinds it, so a failed start leaves no tap, no changed MTU or offload and no socket behind. A normal stop
  * unwinds the same stack, except that persistent taps stay.
+ *
+ * <p>Tender taps ({@code type: tender}) are the switch's to provision and remove: a stop leaves them, so a tender
+ * started elsewhere keeps running across a switch restart and the next switch attaches to the same tap; a port that
+ * leaves the config (reload, {@code port del}) removes its tap.
  */
 public final class SwitchDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SwitchDaemon.class.getName());
+    /** Port type of a tender's tap, as shown by {@code uniswitch show} and in metrics. */
+    static final String TENDER_TYPE = "tender";
 
     private volatile SwitchConfig config;
     /** Attached ports by name, in attach order; guarded by this object's monitor (control threads). */
@@ -126,6 +133,25 @@ public final class SwitchDaemon implements AutoCloseable {
             throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
                     + "choose another name, or declare it as `type: netdev` to attach the existing interface");
         }
+        if (p.type() == PortType.TENDER) {
+            if (NetInterfaces.exists(p.name()) && !NetInterfaces.isTunTap(p.name())) {
+                throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
+                        + "a tender attaches to a tap, so choose another name for this port (or delete that "
+                        + "interface)");
+            }
+            owner(p);
+        }
+    }
+
+    /** The tap owner and group of a tender port, as {@link TapOptions}; unknown users and groups are errors. */
+    private TapOptions owner(PortConfig p) {
+        try {
+            int uid = p.user() == null ? -1 : Accounts.uid(p.user());
+            int gid = p.group() == null ? -1 : Accounts.gid(p.group());
+            return TapOptions.DEFAULTS.withPersist(true).withOwnerUid(uid).withGroupGid(gid);
+        } catch (IllegalArgumentException e) {
+            throw new StartException(where(p) + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -137,7 +163,8 @@ public final class SwitchDaemon implements AutoCloseable {
         FdPort port;
         PortDetails d;
         try {
-            Opened o = p.type() == PortType.TAP ? openTap(p, undo) : openNetdev(p, undo);
+            Opened o = p.type() == PortType.TAP ? openTap(p, undo)
+                    : p.type() == PortType.TENDER ? openTender(p, undo) : openNetdev(p, undo);
             port = o.port;
             d = o.details;
             dataplane.addPort(port);
@@ -168,6 +195,9 @@ public final class SwitchDaemon implements AutoCloseable {
         if (leaving && a.config().type() == PortType.TAP && a.config().persist() && a.details().created()) {
             NetInterfaces.deleteIfExists(name);
         }
+        if (leaving && a.config().type() == PortType.TENDER && NetInterfaces.deleteIfExists(name)) {
+            LOG.log(System.Logger.Level.INFO, "port " + name + ": tender tap removed (the port left the config)");
+        }
         LOG.log(System.Logger.Level.INFO, "port " + name + ": detached");
     }
 
@@ -182,6 +212,7 @@ public final class SwitchDaemon implements AutoCloseable {
         dataplane = new Dataplane(engineConfig, config.switchName(), config.busyPoll().toNanos());
         metrics = new SwitchMetrics(config.switchName(), version());
         metrics.bindEngine(dataplane.engine());
+        metrics.bindLoopBusyRatio(dataplane.load()::busyRatioSinceLastCall);
         for (PortConfig p : config.ports()) {
             attach(p);
         }
@@ -281,6 +312,81 @@ public final class SwitchDaemon implements AutoCloseable {
             return new Opened(new NetdevPort(socket, mtu, p.queueFrames(), allocator, batched), d);
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Provisions a tender's tap and attaches to it from the interface side, as the kernel bridge does: the tender
+     * holds the tap's one fd (a tap without IFF_MULTI_QUEUE takes a single attachment), so the switch must not.
+     *
+     * <p>A new tap is created persistent with the configured owner and group (so the tender runs unprivileged), then
+     * the switch lets go of its fd. An existing tap (a switch restart, or one made by hand) is re-provisioned when
+     * free; when a tender holds it (EBUSY) it is taken as it is, since owner and persistence can only be set through
+     * an attached fd and were set when the tap was made. Then, either way: MTU, offloads off (a tender takes no vnet
+     * header, so no super-frames), up, and an AF_PACKET socket with the receive ring and sendmmsg.
+     */
+    private Opened openTender(PortConfig p, UndoStack undo) {
+        String at = where(p);
+        TapOptions options = owner(p);
+        boolean existed = NetInterfaces.exists(p.name());
+        if (existed && !NetInterfaces.isTunTap(p.name())) {
+            throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
+                    + "choose another name for this tender port");
+        }
+        boolean held = false;
+        try {
+            TunDevice tap = TunDevice.open(p.name(), options);
+            if (!existed) {
+                // Runs after the close (the stack unwinds newest first); a tap goes once no fd holds it.
+                undo.pushOnFailure("remove tender tap " + p.name(), () -> NetInterfaces.deleteIfExists(p.name()));
+            }
+            tap.close();
+        } catch (NativeException e) {
+            if (!existed || e.errno() != Errno.EBUSY) {
+                throw new StartException(at + ": " + e.getMessage(), e);
+            }
+            held = true;
+            warnIfOwnerDiffers(p.name(), "owner", options.ownerUid());
+            warnIfOwnerDiffers(p.name(), "group", options.groupGid());
+        }
+        try {
+            int mtu = p.mtuBytes();
+            if (NetInterfaces.mtu(p.name()) != mtu) {
+                NetInterfaces.setMtu(p.name(), mtu);
+            }
+            Offloads.State before = offloadsOff(p.name(), false, undo);
+            NetInterfaces.setUp(p.name(), true);
+            PacketSocket socket = PacketSocket.open(p.name(), true, NetdevPort.defaultRing(mtu),
+                    Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")));
+            undo.push("close packet socket on " + p.name(), socket::close);
+            NetdevPort port = new NetdevPort(TENDER_TYPE, socket, mtu, p.queueFrames(), allocator, true);
+            if (p.mac() >= 0) {
+                port.setPinnedSrcMac(p.mac());
+            }
+            PortDetails d = new PortDetails(p.name(), TENDER_TYPE, mtu, null, !existed, before);
+            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": tender tap " + (!existed ? "created"
+                    : held ? "attached (held by its tender)" : "re-provisioned") + ", mtu " + mtu
+                    + (p.user() != null ? ", owner " + p.user() : "")
+                    + (p.group() != null ? ", group " + p.group() : "")
+                    + (p.mac() >= 0 ? ", pinned to " + Macs.format(p.mac()) : "") + " (AF_PACKET, rx ring, sendmmsg)");
+            return new Opened(port, d);
+        } catch (NativeException e) {
+            throw new StartException(at + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A held tap keeps the owner it was made with; says so when the config now wants another (sysfs shows it). */
+    private static void warnIfOwnerDiffers(String name, String attribute, int wanted) {
+        try {
+            String now = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", name, attribute))
+                    .strip();
+            if (!now.equals(Integer.toString(wanted))) {
+                LOG.log(System.Logger.Level.WARNING, "port " + name + ": the tap is held by its tender, so its "
+                        + attribute + " stays " + now + " (config wants " + wanted + ") until the tender lets go of "
+                        + "it and the port is attached again");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Informational only; sysfs may be absent in odd containers.
         }
     }
 

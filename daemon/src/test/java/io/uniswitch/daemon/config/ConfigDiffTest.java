@@ -45,6 +45,19 @@ class ConfigDiffTest {
     }
 
     @Test
+    void tenderOwnerGroupAndPinnedMacChangesAreChanges() {
+        String base = "ports:\n  - {name: t, type: tender, user: solo5, group: kvm, mac: 02:00:00:00:00:02}\n";
+        assertTrue(ConfigDiff.of(cfg(base), cfg(base)).isEmpty());
+        for (String changed : new String[] {
+            "ports:\n  - {name: t, type: tender, user: other, group: kvm, mac: 02:00:00:00:00:02}\n",
+            "ports:\n  - {name: t, type: tender, user: solo5, group: 0, mac: 02:00:00:00:00:02}\n",
+            "ports:\n  - {name: t, type: tender, user: solo5, group: kvm, mac: 02:00:00:00:00:03}\n",
+            "ports:\n  - {name: t, type: tender, user: solo5, group: kvm}\n"}) {
+            assertEquals(1, ConfigDiff.of(cfg(base), cfg(changed)).changed().size(), changed);
+        }
+    }
+
+    @Test
     void staticEntriesAgeingAndRestartOnlySettings() {
         SwitchConfig running = cfg("fdb: {ageing: 300s, max-entries: 8192}\nports:\n  - {name: a, type: tap}\n");
         SwitchConfig desired = cfg("fdb:\n  ageing: 60s\n  max-entries: 100\n  static:\n"

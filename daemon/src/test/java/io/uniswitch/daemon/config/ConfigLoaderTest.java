@@ -220,4 +220,76 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("switch"), e.getMessage());
         assertEquals(2, e.line(), e.getMessage());
     }
+
+    @Test
+    void tenderPortInTapModeWithItsKeys() {
+        SwitchConfig c = ConfigLoader.parse("test.yaml", String.join("\n",
+                "switch: br100",
+                "ports:",
+                "  - {name: br100, type: tap, address: 10.0.0.1/24}",
+                "  - name: tap100",
+                "    type: tender",
+                "    mode: tap",
+                "    mtu: 9000",
+                "    user: solo5",
+                "    group: kvm",
+                "    mac: 02:00:00:00:01:00",
+                "  - {name: tap101, type: tender}",
+                "  - {name: tap102, type: tender, user: 1000, group: 995}",
+                ""));
+        PortConfig t = c.port("tap100");
+        assertEquals(PortType.TENDER, t.type());
+        assertEquals(TenderMode.TAP, t.tenderMode());
+        assertEquals(9000, t.mtuBytes(), "jumbo allowed");
+        assertEquals("solo5", t.user());
+        assertEquals("kvm", t.group());
+        assertEquals(0x0200_0000_0100L, t.mac());
+        assertEquals(4, t.line());
+        PortConfig d = c.port("tap101");
+        assertEquals(TenderMode.TAP, d.tenderMode(), "mode tap is the default");
+        assertEquals(1500, d.mtuBytes(), "MTU 1500 by default");
+        assertNull(d.user());
+        assertNull(d.group());
+        assertEquals(-1, d.mac(), "no pinned MAC");
+        assertEquals("1000", c.port("tap102").user());
+        assertEquals("995", c.port("tap102").group());
+        assertNull(c.port("br100").tenderMode());
+    }
+
+    @Test
+    void tenderKeysAreValidatedWithLineNumbers() {
+        ConfigException e = error("switch: s\nports:\n  - name: t\n    type: tender\n    mode: vhost\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("port \"t\": unknown mode \"vhost\"; use mode: tap"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, mode: fd}\n");
+        assertTrue(e.getMessage().contains("mode fd") && e.getMessage().contains("not supported yet"), e.getMessage());
+        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    command: [solo5-hvt]\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("port \"t\": unknown key \"command\"; allowed: group, mac, mode, mtu, "
+                + "name, queue, type, user"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, address: 10.0.0.1/24}\n");
+        assertTrue(e.getMessage().contains("`address` applies to type tap only"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, persist: true}\n");
+        assertTrue(e.getMessage().contains("`persist` applies to type tap only"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: e, type: netdev, user: solo5}\n");
+        assertTrue(e.getMessage().contains("`user` applies to type tender only"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: e, type: netdev, mac: 02:00:00:00:00:01}\n");
+        assertTrue(e.getMessage().contains("`mac` applies to types tap and tender only"), e.getMessage());
+        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    mac: 01:00:5e:00:00:01\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("is multicast or zero"), e.getMessage());
+        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    user: \"bad user\"\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("port \"t\": user \"bad user\" is neither a user/group name nor a numeric "
+                + "id"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, group: 99999999999}\n");
+        assertTrue(e.getMessage().contains("group \"99999999999\""), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, mtu: 70000}\n");
+        assertTrue(e.getMessage().contains("mtu 70000 is out of range"), e.getMessage());
+        e = error("switch: s\nports:\n  - {type: tender, mode: tap}\n");
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains("a port is missing `name:`"), e.getMessage());
+        assertTrue(error("switch: s\nports:\n  - {name: t, type: tendr}\n").getMessage()
+                .contains("tender (a solo5 tender's network)"));
+    }
 }

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Packet rates as an operator sees them: a real Prometheus server (Debian's) scrapes the switch every second while a
- * bounded ping flood crosses it, and {@code rate(uniswitch_port_rx_frames_total[...])} from Prometheus' HTTP API
- * matches the rate the sender measured, within 20 %. The exposition passes {@code promtool check metrics}, and
+ * bounded ping flood crosses it; the flood's rate as Prometheus recorded it (the increase of
+ * {@code uniswitch_port_rx_frames_total} across the flood, from its HTTP API) matches the rate the sender measured,
+ * within 20 %, and {@code rate(...)} mid-flood is live. The exposition passes {@code promtool check metrics}, and
  * /healthz follows the ports' state.
  *
  * <p>Prometheus and the switch share the switch's namespace, so everything stays on that namespace's loopback. The
@@ -79,27 +80,37 @@ class MetricsIT {
                         dir.resolve("prometheus.log"));
                 try {
                     waitForReady(swNs);
-                    // Warm up (ARP, JIT), then a flood bounded by count and by a 9 s deadline, whichever comes first.
+                    // Warm up (ARP, JIT), then a flood bounded by count and by a 10 s deadline, whichever comes first.
                     flood(a, 2000);
-                    Process flood = a.spawn(List.of("ping", "-f", "-q", "-c", "3000000", "-w", "14", "10.0.0.2"),
-                            dir.resolve("flood.log"));
-                    Thread.sleep(8000);
-                    List<Double> seen = new ArrayList<>();
-                    for (int i = 0; i < 3; i++) {
-                        seen.add(query(swNs, "rate(uniswitch_port_rx_frames_total{port=\"pa\"}[6s])"));
-                        Thread.sleep(1000);
+                    String series = "uniswitch_port_rx_frames_total{port=\"pa\"}";
+                    long scrapedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (Double.isNaN(query(swNs, series, 0)) && System.nanoTime() < scrapedBy) {
+                        Thread.sleep(200);
                     }
+                    Thread.sleep(2500);
+                    double before = System.currentTimeMillis() / 1000.0;
+                    Process flood = a.spawn(List.of("ping", "-f", "-q", "-c", "3000000", "-w", "10", "10.0.0.2"),
+                            dir.resolve("flood.log"));
+                    Thread.sleep(6000);
+                    // The live rate Prometheus computes mid-flood, as a dashboard would show it (reported).
+                    double live = query(swNs, "rate(uniswitch_port_rx_frames_total{port=\"pa\"}[6s])", 0);
                     assertTrue(flood.waitFor(40, TimeUnit.SECONDS), "flood finished");
+                    Thread.sleep(2500);
+                    double after = System.currentTimeMillis() / 1000.0;
                     FloodResult sent = parseFlood(Files.readString(dir.resolve("flood.log")));
-                    seen.sort(null);
-                    double median = seen.get(1);
-                    String msg = String.format(Locale.ROOT, "sender %.0f echo requests/s, Prometheus rate %s; "
-                            + "targets: %s; prometheus log: %s", sent.rate, seen,
-                            curl(swNs, "http://127.0.0.1:9090/api/v1/targets"),
-                            Files.readString(dir.resolve("prometheus.log")));
+                    // The rate over the whole flood from Prometheus' samples: the counter's increase between a
+                    // scrape before the flood and one after it, over the flood's duration as the sender timed it.
+                    // (rate() over a window inside the flood follows the flood's ups and downs on a loaded machine;
+                    // this compares the same interval the sender measured.)
+                    double frames = query(swNs, series, after) - query(swNs, series, before);
+                    double promRate = frames / sent.seconds;
+                    String msg = String.format(Locale.ROOT, "sender %.0f echo requests/s over %.1f s; Prometheus "
+                            + "%.0f frames -> %.0f/s (live rate mid-flood %.0f/s)", sent.rate, sent.seconds, frames,
+                            promRate, live);
                     System.out.println("MetricsIT: " + msg);
                     assertTrue(sent.rate > 1000, msg);
-                    assertTrue(Math.abs(median - sent.rate) <= 0.2 * sent.rate, msg);
+                    assertTrue(Math.abs(promRate - sent.rate) <= 0.2 * sent.rate, msg);
+                    assertTrue(live > 0, msg);
                 } finally {
                     prom.destroy();
                     prom.waitFor(10, TimeUnit.SECONDS);
@@ -116,7 +127,7 @@ class MetricsIT {
         }
     }
 
-    private record FloodResult(long transmitted, long received, double rate) {
+    private record FloodResult(long transmitted, long received, double rate, double seconds) {
     }
 
     private static FloodResult parseFlood(String out) {
@@ -126,7 +137,7 @@ class MetricsIT {
         }
         long tx = Long.parseLong(m.group(1));
         long ms = Math.max(1, Long.parseLong(m.group(3)));
-        return new FloodResult(tx, Long.parseLong(m.group(2)), tx * 1000.0 / ms);
+        return new FloodResult(tx, Long.parseLong(m.group(2)), tx * 1000.0 / ms, ms / 1000.0);
     }
 
     private static FloodResult flood(Netns from, int count) {
@@ -150,9 +161,15 @@ class MetricsIT {
         throw new AssertionError("prometheus not ready within 30 s");
     }
 
-    private static double query(Netns ns, String promql) throws Exception {
-        String body = ns.exec(T, "curl", "-sf", "--data-urlencode", "query=" + promql,
-                "http://127.0.0.1:9090/api/v1/query").stdout();
+    /** An instant query at {@code time} (Unix seconds), or now when 0. */
+    private static double query(Netns ns, String promql, double time) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sf", "--data-urlencode", "query=" + promql));
+        if (time > 0) {
+            cmd.add("--data-urlencode");
+            cmd.add(String.format(Locale.ROOT, "time=%.3f", time));
+        }
+        cmd.add("http://127.0.0.1:9090/api/v1/query");
+        String body = ns.exec(T, cmd.toArray(new String[0])).stdout();
         JsonNode result = new ObjectMapper().readTree(body).path("data").path("result");
         if (result.size() != 1) {
             System.out.println("MetricsIT: " + promql + " -> " + body);
