@@ -72,7 +72,8 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
         return a.type() == b.type() && a.mtuBytes() == b.mtuBytes() && Objects.equals(a.address(), b.address())
                 && a.mac() == b.mac() && a.persist() == b.persist() && a.queueFrames() == b.queueFrames()
                 && a.tenderMode() == b.tenderMode() && Objects.equals(a.user(), b.user())
-                && Objects.equals(a.group(), b.group());
+                && Objects.equals(a.group(), b.group()) && a.command().equals(b.command())
+                && a.stopTimeout().equals(b.stopTimeout());
     }
 
     private static boolean containsEntry(List<StaticEntry> list, StaticEntry e) {

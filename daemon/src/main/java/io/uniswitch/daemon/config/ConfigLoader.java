@@ -48,7 +48,7 @@ public final class ConfigLoader {
     private static final Set<String> TAP_KEYS = Set.of("name", "type", "mtu", "address", "mac", "persist", "queue");
     private static final Set<String> NETDEV_KEYS = Set.of("name", "type", "mtu", "queue");
     private static final Set<String> TENDER_KEYS = Set.of("name", "type", "mode", "mtu", "user", "group", "mac",
-            "queue");
+            "queue", "command", "stop-timeout");
     /** A user or group name as useradd accepts it, or a numeric id. */
     private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile(
             "[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]{1,10}");
@@ -249,7 +249,8 @@ public final class ConfigLoader {
                     extra = " (`" + key + "` applies to type tap only)";
                 } else if (key.equals("mac")) {
                     extra = " (`mac` applies to types tap and tender only)";
-                } else if (key.equals("mode") || key.equals("user") || key.equals("group")) {
+                } else if (key.equals("mode") || key.equals("user") || key.equals("group") || key.equals("command")
+                        || key.equals("stop-timeout")) {
                     extra = " (`" + key + "` applies to type tender only)";
                 }
                 throw error(t.getKeyNode(), where + ": unknown key \"" + key + "\"" + extra + "; allowed: "
@@ -303,7 +304,46 @@ public final class ConfigLoader {
         if (raw.containsKey("queue")) {
             queue = integer(raw.get("queue").getValueNode(), where + ": queue", 16, 1 << 16);
         }
-        return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, line(item));
+        List<String> command = List.of();
+        if (raw.containsKey("command")) {
+            command = command(raw.get("command").getValueNode(), where, mac >= 0);
+        }
+        Duration stopTimeout = PortConfig.DEFAULT_STOP_TIMEOUT;
+        if (raw.containsKey("stop-timeout")) {
+            Node n = raw.get("stop-timeout").getValueNode();
+            stopTimeout = duration(n, where + ": stop-timeout");
+            if (stopTimeout.isZero() || stopTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw error(n, where + ": stop-timeout must be more than 0 and at most 5m; write e.g. 5s");
+            }
+        }
+        return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, command, stopTimeout,
+                line(item));
+    }
+
+    /**
+     * A tender's command: a non-empty list of plain strings. {@code {port}} stands for the tap name (or {@code @N} in
+     * mode fd) and {@code {mac}} for the pinned MAC, which must then be set.
+     */
+    private List<String> command(Node node, String where, boolean hasMac) {
+        List<Node> items = sequence(node, where + ": command");
+        if (items.isEmpty()) {
+            throw error(node, where + ": command is empty; write the tender's argv, e.g. [solo5-hvt, --mem=64M, "
+                    + "\"--net:service={port}\", --, /srv/app.hvt], or leave `command:` out when the tender is "
+                    + "started elsewhere");
+        }
+        List<String> argv = new ArrayList<>();
+        for (Node item : items) {
+            String a = scalar(item, where + ": each command argument");
+            if (a.contains("{mac}") && !hasMac) {
+                throw error(item, where + ": the command uses {mac} but the port has no `mac:`; set mac: (the "
+                        + "unikernel's MAC, also enforced on ingress) or drop the placeholder");
+            }
+            argv.add(a);
+        }
+        if (argv.get(0).isEmpty()) {
+            throw error(items.get(0), where + ": the command's program is empty");
+        }
+        return List.copyOf(argv);
     }
 
     /** A user or group: a name or a numeric id. Whether it exists is checked when the switch starts. */

@@ -14,11 +14,21 @@ package io.uniswitch.daemon.config;
  * @param user        owner of a {@code tender} port's tap (name or uid), so the tender may run as this user; or null
  * @param group       group of a {@code tender} port's tap (name or gid); or null
  * @param queueFrames egress queue length in frames
+ * @param command     a {@code tender} port's supervised command (argv with {@code {port}} and {@code {mac}} still in
+ *                    it), or an empty list when the tender is started elsewhere
+ * @param stopTimeout how long a supervised tender may take to exit after SIGTERM before it gets SIGKILL
  * @param line        the config line that declares the port, for later error messages
  */
 public record PortConfig(String name, PortType type, int mtuBytes, Ipv4Cidr address, long mac, boolean persist,
-        TenderMode tenderMode, String user, String group, int queueFrames, int line) {
+        TenderMode tenderMode, String user, String group, int queueFrames, java.util.List<String> command,
+        java.time.Duration stopTimeout, int line) {
 
     public static final int DEFAULT_QUEUE_FRAMES = 1024;
     public static final int DEFAULT_TAP_MTU = 1500;
+    public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    /** Whether the switch launches and supervises this port's tender. */
+    public boolean supervised() {
+        return !command.isEmpty();
+    }
 }

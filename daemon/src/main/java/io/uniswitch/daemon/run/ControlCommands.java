@@ -266,6 +266,12 @@ final class ControlCommands implements ControlServer.Handler {
             }
         }
         o.put("dropsTotal", total);
+        io.uniswitch.tendernet.solo5.TenderSupervisor tender = daemon.tender(p.name());
+        if (tender != null) {
+            ObjectNode t = o.putObject("tender");
+            t.put("pid", tender.pid());
+            t.put("restarts", tender.restarts());
+        }
         CaptureTap tap = p.captureTap();
         if (tap != null) {
             ObjectNode capture = o.putObject("capture");

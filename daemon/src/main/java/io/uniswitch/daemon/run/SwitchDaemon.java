@@ -24,6 +24,7 @@ import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
 import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
+import io.uniswitch.tendernet.solo5.TenderSupervisor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ public final class SwitchDaemon implements AutoCloseable {
     /** The attached ports' devices, copy-on-write so the health check reads it from any thread. */
     private final List<FdPort> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, PortDetails> details = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Supervised tenders by port name; lock-free for the control verbs on the loop thread. */
+    private final Map<String, TenderSupervisor> tenders = new java.util.concurrent.ConcurrentHashMap<>();
     private final long startedMillis = System.currentTimeMillis();
     /** Frame buffers; -Duniswitch.allocator=adaptive selects Netty's adaptive allocator instead (for comparison). */
     private final ByteBufAllocator allocator = "adaptive".equals(System.getProperty("uniswitch.allocator"))
@@ -115,6 +118,11 @@ public final class SwitchDaemon implements AutoCloseable {
         return details.get(name);
     }
 
+    /** The supervisor of a port's tender, or null when the port has no {@code command:}. Lock-free, as above. */
+    public TenderSupervisor tender(String name) {
+        return tenders.get(name);
+    }
+
     /** Checks what can be checked before anything changes, so most mistakes fail with nothing to undo. */
     private void preflight() {
         for (PortConfig p : config.ports()) {
@@ -140,6 +148,135 @@ public final class SwitchDaemon implements AutoCloseable {
                         + "interface)");
             }
             owner(p);
+            if (p.supervised()) {
+                checkProgram(p);
+            }
+        }
+    }
+
+    /** A supervised tender's program must exist and be executable: a typo fails the start, not every restart. */
+    private void checkProgram(PortConfig p) {
+        String program = p.command().get(0);
+        boolean found = false;
+        if (program.contains("/")) {
+            found = java.nio.file.Files.isRegularFile(java.nio.file.Path.of(program))
+                    && java.nio.file.Files.isExecutable(java.nio.file.Path.of(program));
+        } else {
+            for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+                java.nio.file.Path candidate = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, program);
+                if (java.nio.file.Files.isRegularFile(candidate) && java.nio.file.Files.isExecutable(candidate)) {
+                    found = true;
+                    break;
+                }
+            }
+        }
+        if (!found) {
+            throw new StartException(where(p) + ": the tender command \"" + program + "\" does not exist or is not "
+                    + "executable" + (program.contains("/") ? "" : " (searched PATH)") + "; install it or fix "
+                    + "`command:`");
+        }
+        if ((p.user() != null || p.group() != null) && !onPath("setpriv")) {
+            throw new StartException(where(p) + ": running the tender as user/group needs setpriv (util-linux), "
+                    + "which is not on PATH; install util-linux");
+        }
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir.isEmpty() ? "." : dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The supervised tender's argv: placeholders replaced ({@code {port}} by the tap name, {@code {mac}} by the pinned
+     * MAC), behind {@code setpriv --reuid --regid --clear-groups} when a user or group is set (the switch runs as
+     * root; the tender must not). Without a group, the user's primary group is used.
+     */
+    private List<String> tenderArgv(PortConfig p, String device) {
+        List<String> argv = new ArrayList<>();
+        if (p.user() != null || p.group() != null) {
+            argv.add("setpriv");
+            if (p.user() != null) {
+                argv.add("--reuid=" + Accounts.uid(p.user()));
+            }
+            String group = p.group() != null ? Integer.toString(Accounts.gid(p.group()))
+                    : primaryGid(p);
+            argv.add("--regid=" + group);
+            argv.add("--clear-groups");
+            argv.add("--");
+        }
+        String mac = p.mac() >= 0 ? Macs.format(p.mac()) : "";
+        for (String a : p.command()) {
+            argv.add(a.replace("{port}", device).replace("{mac}", mac));
+        }
+        return argv;
+    }
+
+    /** The primary group of the port's user ({@code id -g}). */
+    private String primaryGid(PortConfig p) {
+        try {
+            Process id = new ProcessBuilder("id", "-g", p.user()).redirectErrorStream(true).start();
+            String out = new String(id.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .strip();
+            if (id.waitFor() == 0 && out.chars().allMatch(Character::isDigit) && !out.isEmpty()) {
+                return out;
+            }
+            throw new StartException(where(p) + ": cannot find the primary group of user " + p.user() + " (id -g: "
+                    + out + "); set `group:`");
+        } catch (java.io.IOException e) {
+            throw new StartException(where(p) + ": cannot run id -g " + p.user() + ": " + e.getMessage()
+                    + "; set `group:`", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException(where(p) + ": interrupted", e);
+        }
+    }
+
+    /**
+     * Launches a tender port's supervised tender once the port is in the data plane. Its restarts flush the port's
+     * learned FDB entries (a restarted unikernel may come back with another MAC, and its old one must not linger).
+     */
+    private void startTender(PortConfig p, UndoStack undo) {
+        String name = p.name();
+        TenderSupervisor.Hooks hooks = new TenderSupervisor.Hooks() {
+            @Override
+            public void beforeRestart() {
+                Integer flushed = dataplane.call(() -> {
+                    FdPort port = dataplane.port(name);
+                    return port == null ? 0 : dataplane.engine().fdb().flushPort(port.index());
+                });
+                LOG.log(System.Logger.Level.INFO, "port " + name + ": restarting its tender; " + flushed
+                        + " fdb entries flushed");
+            }
+
+            @Override
+            public void output(String line) {
+                LOG.log(System.Logger.Level.INFO, "port " + name + ": tender: " + line);
+            }
+        };
+        TenderSupervisor t = new TenderSupervisor(name, tenderArgv(p, name), p.stopTimeout(), hooks);
+        try {
+            t.start();
+        } catch (java.io.IOException e) {
+            throw new StartException(where(p) + ": cannot start the tender command " + t.command() + ": "
+                    + e.getMessage() + "; fix `command:`", e);
+        }
+        tenders.put(name, t);
+        metrics.bindTenderRestarts(name, t::restarts);
+        undo.push("stop tender of " + name, () -> {
+            tenders.remove(name, t);
+            metrics.unbindTenderRestarts(name);
+            t.stop();
+        });
+    }
+
+    /** Stops every supervised tender (before the data plane closes, so no restart races the shutdown). */
+    private void stopTenders() {
+        for (TenderSupervisor t : tenders.values()) {
+            t.stop();
         }
     }
 
@@ -162,13 +299,21 @@ public final class SwitchDaemon implements AutoCloseable {
         UndoStack undo = new UndoStack();
         FdPort port;
         PortDetails d;
+        boolean added = false;
         try {
             Opened o = p.type() == PortType.TAP ? openTap(p, undo)
                     : p.type() == PortType.TENDER ? openTender(p, undo) : openNetdev(p, undo);
             port = o.port;
             d = o.details;
             dataplane.addPort(port);
+            added = true;
+            if (p.type() == PortType.TENDER && p.supervised()) {
+                startTender(p, undo);
+            }
         } catch (RuntimeException e) {
+            if (added) {
+                dataplane.removePort(p.name());
+            }
             undo.unwind(true);
             throw e instanceof StartException ? e : new StartException(where(p) + ": " + e.getMessage(), e);
         }
@@ -336,7 +481,10 @@ public final class SwitchDaemon implements AutoCloseable {
         boolean held = false;
         try {
             TunDevice tap = TunDevice.open(p.name(), options);
-            if (!existed) {
+            if (p.supervised()) {
+                // A supervised tender lives and dies with the switch, and so does its tap.
+                undo.push("remove tender tap " + p.name(), () -> NetInterfaces.deleteIfExists(p.name()));
+            } else if (!existed) {
                 // Runs after the close (the stack unwinds newest first); a tap goes once no fd holds it.
                 undo.pushOnFailure("remove tender tap " + p.name(), () -> NetInterfaces.deleteIfExists(p.name()));
             }
@@ -442,6 +590,7 @@ public final class SwitchDaemon implements AutoCloseable {
 
     private void fail() {
         closed = true;
+        stopTenders();
         stopServing();
         unwindPorts(true);
     }
@@ -484,6 +633,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         closed = true;
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " stopping");
+        stopTenders();
         stopServing();
         unwindPorts(false);
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " stopped");

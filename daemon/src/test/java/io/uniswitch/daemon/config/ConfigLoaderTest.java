@@ -1,6 +1,7 @@
 package io.uniswitch.daemon.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -263,10 +265,27 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("port \"t\": unknown mode \"vhost\"; use mode: tap"), e.getMessage());
         e = error("switch: s\nports:\n  - {name: t, type: tender, mode: fd}\n");
         assertTrue(e.getMessage().contains("mode fd") && e.getMessage().contains("not supported yet"), e.getMessage());
-        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    command: [solo5-hvt]\n");
+        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    command: [solo5-hvt, \"{mac}\"]\n");
         assertEquals(5, e.line());
-        assertTrue(e.getMessage().contains("port \"t\": unknown key \"command\"; allowed: group, mac, mode, mtu, "
-                + "name, queue, type, user"), e.getMessage());
+        assertTrue(e.getMessage().contains("port \"t\": the command uses {mac} but the port has no `mac:`"),
+                e.getMessage());
+        e = error("switch: s\nports:\n  - name: t\n    type: tender\n    command: []\n");
+        assertTrue(e.getMessage().contains("port \"t\": command is empty"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, command: solo5-hvt}\n");
+        assertTrue(e.getMessage().contains("command must be a list"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, stop-timeout: 0}\n");
+        assertTrue(e.getMessage().contains("stop-timeout must be more than 0"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: e, type: netdev, command: [x]}\n");
+        assertTrue(e.getMessage().contains("`command` applies to type tender only"), e.getMessage());
+        SwitchConfig ok = ConfigLoader.parse("t.yaml", "switch: s\nports:\n  - {name: t, type: tender, mac: "
+                + "02:00:00:00:00:02, stop-timeout: 2s, command: [solo5-hvt, \"--net:service={port}\", "
+                + "\"--net-mac:service={mac}\"]}\n  - {name: u, type: tender}\n");
+        assertEquals(List.of("solo5-hvt", "--net:service={port}", "--net-mac:service={mac}"),
+                ok.port("t").command());
+        assertEquals(Duration.ofSeconds(2), ok.port("t").stopTimeout());
+        assertTrue(ok.port("t").supervised());
+        assertFalse(ok.port("u").supervised());
+        assertEquals(PortConfig.DEFAULT_STOP_TIMEOUT, ok.port("u").stopTimeout());
         e = error("switch: s\nports:\n  - {name: t, type: tender, address: 10.0.0.1/24}\n");
         assertTrue(e.getMessage().contains("`address` applies to type tap only"), e.getMessage());
         e = error("switch: s\nports:\n  - {name: t, type: tender, persist: true}\n");
