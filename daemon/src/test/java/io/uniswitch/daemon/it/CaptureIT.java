@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Iperf3;
-import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
@@ -87,13 +86,7 @@ class CaptureIT {
     }
 
     private Netns vethPeer(Netns switchNs, String swEnd, String role, String cidr) {
-        Netns peer = ns(role);
-        Links.veth(swEnd, switchNs, "eth0", peer);
-        Links.up(switchNs, swEnd);
-        Links.addAddress(peer, "eth0", cidr);
-        Links.up(peer, "eth0");
-        Links.offloadsOff(peer, "eth0");
-        return peer;
+        return Peers.join(switchNs, swEnd, ns(role), cidr);
     }
 
     /** {@code uniswitch capture ARGS --socket S} as its own process (outside the namespaces: the socket is a file). */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.uniswitch.netlab.Cmd;
-import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import java.nio.file.Files;
@@ -47,14 +46,8 @@ class MetricsIT {
         try (Netns swNs = Netns.create(Names.unique("usmsw"));
                 Netns a = Netns.create(Names.unique("usma"));
                 Netns b = Netns.create(Names.unique("usmb"))) {
-            for (Object[] peer : new Object[][] {{"pa", a, "10.0.0.1/24"}, {"pb", b, "10.0.0.2/24"}}) {
-                Netns ns = (Netns) peer[1];
-                Links.veth((String) peer[0], swNs, "eth0", ns);
-                Links.up(swNs, (String) peer[0]);
-                Links.addAddress(ns, "eth0", (String) peer[2]);
-                Links.up(ns, "eth0");
-                Links.offloadsOff(ns, "eth0");
-            }
+            Peers.join(swNs, "pa", a, "10.0.0.1/24");
+            Peers.join(swNs, "pb", b, "10.0.0.2/24");
             try (SwitchProcess sw = SwitchProcess.start(swNs, dir, String.join("\n",
                     "switch: sw0",
                     "metrics: {address: \"127.0.0.1:9477\"}",

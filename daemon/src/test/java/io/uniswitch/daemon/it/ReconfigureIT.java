@@ -56,14 +56,8 @@ class ReconfigureIT {
         try (Netns swNs = Netns.create(Names.unique("usrsw"));
                 Netns a = Netns.create(Names.unique("usra"));
                 Netns b = Netns.create(Names.unique("usrb"))) {
-            for (Object[] peer : new Object[][] {{"pa", a, "10.0.0.1/24"}, {"pb", b, "10.0.0.2/24"}}) {
-                Netns ns = (Netns) peer[1];
-                Links.veth((String) peer[0], swNs, "eth0", ns);
-                Links.up(swNs, (String) peer[0]);
-                Links.addAddress(ns, "eth0", (String) peer[2]);
-                Links.up(ns, "eth0");
-                Links.offloadsOff(ns, "eth0");
-            }
+            Peers.join(swNs, "pa", a, "10.0.0.1/24");
+            Peers.join(swNs, "pb", b, "10.0.0.2/24");
             try (SwitchProcess sw = SwitchProcess.start(swNs, dir, config())) {
                 Path cfg = dir.resolve("uniswitch.yaml");
                 String control = "\ncontrol: {socket: " + sw.socket() + "}\n";

@@ -67,13 +67,7 @@ class SwitchForwardingIT {
 
     /** A peer namespace joined to the switch namespace by a veth: the switch end is {@code swEnd}. */
     private Netns vethPeer(Netns switchNs, String swEnd, String role, String cidr) {
-        Netns peer = ns(role);
-        Links.veth(swEnd, switchNs, "eth0", peer);
-        Links.up(switchNs, swEnd);
-        Links.addAddress(peer, "eth0", cidr);
-        Links.up(peer, "eth0");
-        Links.offloadsOff(peer, "eth0");
-        return peer;
+        return Peers.join(switchNs, swEnd, ns(role), cidr);
     }
 
     /** Moves a tap that the running switch holds into a peer namespace and gives it an address. */

@@ -66,13 +66,7 @@ class TenderSupervisionIT {
     }
 
     private Netns vethPeer(Netns switchNs, String role) {
-        Netns peer = ns(role);
-        Links.veth("up0", switchNs, "eth0", peer);
-        Links.up(switchNs, "up0");
-        Links.addAddress(peer, "eth0", "10.0.0.3/24");
-        Links.up(peer, "eth0");
-        Links.offloadsOff(peer, "eth0");
-        return peer;
+        return Peers.join(switchNs, "up0", ns(role), "10.0.0.3/24");
     }
 
     private static String config(String tenderPort) {

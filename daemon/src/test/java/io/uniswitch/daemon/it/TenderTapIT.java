@@ -68,13 +68,7 @@ class TenderTapIT {
     }
 
     private Netns vethPeer(Netns switchNs, String swEnd, String role, String cidr) {
-        Netns peer = ns(role);
-        Links.veth(swEnd, switchNs, "eth0", peer);
-        Links.up(switchNs, swEnd);
-        Links.addAddress(peer, "eth0", cidr);
-        Links.up(peer, "eth0");
-        Links.offloadsOff(peer, "eth0");
-        return peer;
+        return Peers.join(switchNs, swEnd, ns(role), cidr);
     }
 
     private StandinTender tender(Netns ns, String log, String... extra) throws Exception {
