@@ -86,11 +86,24 @@ public final class QemuGuest implements AutoCloseable {
      * @param consoleLog serial console file, null for {@code console.log} in a fresh temporary directory; QEMU's own
      *     output goes to {@code consoleLog + ".qemu.log"}
      * @param mtu guest eth0 MTU, 0 for the default
+     * @param streamSocket null to attach the NIC to {@code tap}; else a unix socket QEMU connects to with
+     *     {@code -netdev stream} (a 4-byte length before each frame), e.g. a uniswitch {@code qemu} port; tap is then
+     *     ignored and may be null
+     * @param dgramLocal null for {@code -netdev stream} to {@code streamSocket}; else the NIC is on
+     *     {@code -netdev dgram}, bound here and sending to {@code streamSocket} (one frame per datagram)
      */
     public record Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
-            Duration bootTimeout, Path consoleLog, int mtu) {
+            Duration bootTimeout, Path consoleLog, int mtu, Path streamSocket, Path dgramLocal) {
         public Options {
-            Names.checkIfname(Objects.requireNonNull(tap, "tap"));
+            if (dgramLocal != null && (streamSocket == null || dgramLocal.toString().contains(","))) {
+                throw new IllegalArgumentException("dgramLocal needs streamSocket (the remote) and no ',': "
+                        + dgramLocal);
+            }
+            if (streamSocket == null) {
+                Names.checkIfname(Objects.requireNonNull(tap, "tap"));
+            } else if (streamSocket.toString().contains(",")) {
+                throw new IllegalArgumentException("QEMU option paths cannot contain ',': " + streamSocket);
+            }
             if (!MAC.matcher(Objects.requireNonNull(mac, "mac")).matches()) {
                 throw new IllegalArgumentException("bad MAC (lowercase, colons): " + mac);
             }
@@ -114,37 +127,61 @@ public final class QemuGuest implements AutoCloseable {
          * Defaults: random locally administered MAC (52:54:00:..), 256M, accel from {@code UNISWITCH_GUEST_ACCEL}
          * (else AUTO), 120 s boot timeout, console log in a fresh temporary directory, default MTU, root namespace.
          */
+        public Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
+                Duration bootTimeout, Path consoleLog, int mtu) {
+            this(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu, null, null);
+        }
+
         public static Options of(String tap, String ipv4Cidr) {
             return new Options(tap, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0);
+                    null, 0, null, null);
+        }
+
+        /** As {@link #of}, with the NIC on {@code -netdev stream} to a unix socket instead of a tap. */
+        public static Options ofStream(Path socket, String ipv4Cidr) {
+            return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
+                    null, 0, Objects.requireNonNull(socket, "socket"), null);
+        }
+
+        /** As {@link #of}, with the NIC on {@code -netdev dgram} from {@code local} to {@code remote}. */
+        public static Options ofDgram(Path remote, Path local, String ipv4Cidr) {
+            return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
+                    null, 0, Objects.requireNonNull(remote, "remote"), Objects.requireNonNull(local, "local"));
         }
 
         public Options withNetns(Netns ns) {
-            return new Options(tap, ns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu);
+            return new Options(tap, ns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withMac(String newMac) {
-            return new Options(tap, netns, newMac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu);
+            return new Options(tap, netns, newMac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withMemory(String newMemory) {
-            return new Options(tap, netns, mac, ipv4Cidr, newMemory, accel, bootTimeout, consoleLog, mtu);
+            return new Options(tap, netns, mac, ipv4Cidr, newMemory, accel, bootTimeout, consoleLog, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withAccel(Accel newAccel) {
-            return new Options(tap, netns, mac, ipv4Cidr, memory, newAccel, bootTimeout, consoleLog, mtu);
+            return new Options(tap, netns, mac, ipv4Cidr, memory, newAccel, bootTimeout, consoleLog, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withBootTimeout(Duration timeout) {
-            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, timeout, consoleLog, mtu);
+            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, timeout, consoleLog, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withConsoleLog(Path log) {
-            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, log, mtu);
+            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, log, mtu,
+                    streamSocket, dgramLocal);
         }
 
         public Options withMtu(int newMtu) {
-            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, newMtu);
+            return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, newMtu,
+                    streamSocket, dgramLocal);
         }
 
         /** The guest's address without the prefix length. */
@@ -176,11 +213,13 @@ public final class QemuGuest implements AutoCloseable {
         Netns ns = opts.netns();
         boolean tapCreated = false;
         try {
-            if (!Links.exists(ns, opts.tap())) {
-                Links.tap(ns, opts.tap());
-                tapCreated = true;
+            if (opts.streamSocket() == null) {
+                if (!Links.exists(ns, opts.tap())) {
+                    Links.tap(ns, opts.tap());
+                    tapCreated = true;
+                }
+                Links.up(ns, opts.tap());
             }
-            Links.up(ns, opts.tap());
             QemuGuest guest = bootWithAccel(opts, image, tapCreated);
             OPEN.add(guest);
             return guest;
@@ -354,10 +393,22 @@ public final class QemuGuest implements AutoCloseable {
                 "-kernel", image.kernel().toString(),
                 "-initrd", image.initramfs().toString(),
                 "-append", append.toString(),
-                "-netdev", "tap,id=net0,ifname=" + opts.tap() + ",script=no,downscript=no,vnet_hdr=off",
+                "-netdev", netdev(opts),
                 // romfile= skips the iPXE option ROM: nothing boots from the network and it costs TCG time.
                 "-device", "virtio-net-pci,netdev=net0,mac=" + opts.mac() + ",romfile="));
         return argv;
+    }
+
+    private static String netdev(Options opts) {
+        if (opts.streamSocket() == null) {
+            return "tap,id=net0,ifname=" + opts.tap() + ",script=no,downscript=no,vnet_hdr=off";
+        }
+        if (opts.dgramLocal() != null) {
+            return "dgram,id=net0,local.type=unix,local.path=" + opts.dgramLocal() + ",remote.type=unix,remote.path="
+                    + opts.streamSocket();
+        }
+        // QEMU 7.2 has no reconnect= for stream: a VM whose switch went away is restarted.
+        return "stream,id=net0,server=off,addr.type=unix,addr.path=" + opts.streamSocket();
     }
 
     private static void awaitReady(Process process, Accel accel, Path console, Path qemuLog, Duration timeout) {

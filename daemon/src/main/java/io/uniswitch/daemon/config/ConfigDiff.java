@@ -73,7 +73,8 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
                 && a.mac() == b.mac() && a.persist() == b.persist() && a.queueFrames() == b.queueFrames()
                 && a.tenderMode() == b.tenderMode() && Objects.equals(a.user(), b.user())
                 && Objects.equals(a.group(), b.group()) && a.command().equals(b.command())
-                && a.stopTimeout().equals(b.stopTimeout());
+                && a.stopTimeout().equals(b.stopTimeout()) && Objects.equals(a.socket(), b.socket())
+                && a.qemuMode() == b.qemuMode();
     }
 
     private static boolean containsEntry(List<StaticEntry> list, StaticEntry e) {

@@ -50,6 +50,9 @@ public final class ConfigLoader {
     private static final Set<String> TENDER_KEYS = Set.of("name", "type", "mode", "mtu", "user", "group", "mac",
             "queue", "command", "stop-timeout");
     /** A user or group name as useradd accepts it, or a numeric id. */
+    private static final Set<String> QEMU_KEYS = Set.of("name", "type", "socket", "mode", "mtu", "queue");
+    /** sun_path holds 108 bytes including the terminating NUL. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile(
             "[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]{1,10}");
 
@@ -238,9 +241,10 @@ public final class ConfigLoader {
         if (type == null) {
             throw error(raw.get("type").getValueNode(), where + ": unknown type \"" + typeText
                     + "\"; use one of: tap (a tap device the switch owns), netdev (an existing interface), "
-                    + "tender (a solo5 tender's network)");
+                    + "tender (a solo5 tender's network), qemu (a VM's NIC over a unix socket)");
         }
-        Set<String> allowed = type == PortType.TAP ? TAP_KEYS : type == PortType.TENDER ? TENDER_KEYS : NETDEV_KEYS;
+        Set<String> allowed = type == PortType.TAP ? TAP_KEYS : type == PortType.TENDER ? TENDER_KEYS
+                : type == PortType.QEMU ? QEMU_KEYS : NETDEV_KEYS;
         for (NodeTuple t : raw.values()) {
             String key = ((ScalarNode) t.getKeyNode()).getValue();
             if (!allowed.contains(key)) {
@@ -249,7 +253,11 @@ public final class ConfigLoader {
                     extra = " (`" + key + "` applies to type tap only)";
                 } else if (key.equals("mac")) {
                     extra = " (`mac` applies to types tap and tender only)";
-                } else if (key.equals("mode") || key.equals("user") || key.equals("group") || key.equals("command")
+                } else if (key.equals("socket")) {
+                    extra = " (`socket` applies to type qemu only)";
+                } else if (key.equals("mode") && type != PortType.QEMU) {
+                    extra = " (`mode` applies to types tender and qemu only)";
+                } else if (key.equals("user") || key.equals("group") || key.equals("command")
                         || key.equals("stop-timeout")) {
                     extra = " (`" + key + "` applies to type tender only)";
                 }
@@ -260,7 +268,7 @@ public final class ConfigLoader {
         int mtu = 0;
         if (raw.containsKey("mtu")) {
             mtu = integer(raw.get("mtu").getValueNode(), where + ": mtu", MIN_MTU, MAX_MTU);
-        } else if (type == PortType.TAP || type == PortType.TENDER) {
+        } else if (type == PortType.TAP || type == PortType.TENDER || type == PortType.QEMU) {
             mtu = PortConfig.DEFAULT_TAP_MTU;
         }
         TenderMode mode = null;
@@ -276,6 +284,21 @@ public final class ConfigLoader {
                 }
                 if (mode == null) {
                     throw error(n, where + ": unknown mode \"" + m + "\"; use mode: tap");
+                }
+            }
+        }
+        java.nio.file.Path socket = null;
+        QemuMode qemuMode = null;
+        if (type == PortType.QEMU) {
+            socket = socketPath(raw, item, where);
+            qemuMode = QemuMode.STREAM;
+            if (raw.containsKey("mode")) {
+                Node n = raw.get("mode").getValueNode();
+                String m = scalar(n, where + ": mode");
+                qemuMode = QemuMode.parse(m);
+                if (qemuMode == null) {
+                    throw error(n, where + ": unknown mode \"" + m + "\"; use mode: stream (QEMU -netdev stream, the "
+                            + "default) or mode: dgram (QEMU -netdev dgram)");
                 }
             }
         }
@@ -317,7 +340,29 @@ public final class ConfigLoader {
             }
         }
         return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, command, stopTimeout,
-                line(item));
+                socket, qemuMode, line(item));
+    }
+
+    /** A qemu port's socket: an absolute path that fits in sun_path. Whether it exists is checked at start. */
+    private java.nio.file.Path socketPath(Map<String, NodeTuple> raw, Node item, String where) {
+        String text = requiredString(raw, "socket", item, where);
+        Node n = raw.get("socket").getValueNode();
+        if (!text.startsWith("/")) {
+            throw error(n, where + ": socket \"" + text + "\" is not an absolute path; write e.g. "
+                    + "socket: /run/uniswitch/" + "vm1.sock");
+        }
+        if (text.endsWith("/")) {
+            throw error(n, where + ": socket \"" + text + "\" names a directory; add a file name, e.g. vm1.sock");
+        }
+        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+            throw error(n, where + ": socket path is longer than " + MAX_SOCKET_PATH_BYTES
+                    + " bytes (the limit of a unix socket address); choose a shorter path");
+        }
+        try {
+            return java.nio.file.Path.of(text).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(n, where + ": socket \"" + text + "\" is not a valid path: " + e.getReason());
+        }
     }
 
     /**

@@ -17,11 +17,13 @@ package io.uniswitch.daemon.config;
  * @param command     a {@code tender} port's supervised command (argv with {@code {port}} and {@code {mac}} still in
  *                    it), or an empty list when the tender is started elsewhere
  * @param stopTimeout how long a supervised tender may take to exit after SIGTERM before it gets SIGKILL
+ * @param socket      a {@code qemu} port's unix socket path (absolute), null for other types
+ * @param qemuMode    a {@code qemu} port's mode, null for other types
  * @param line        the config line that declares the port, for later error messages
  */
 public record PortConfig(String name, PortType type, int mtuBytes, Ipv4Cidr address, long mac, boolean persist,
         TenderMode tenderMode, String user, String group, int queueFrames, java.util.List<String> command,
-        java.time.Duration stopTimeout, int line) {
+        java.time.Duration stopTimeout, java.nio.file.Path socket, QemuMode qemuMode, int line) {
 
     public static final int DEFAULT_QUEUE_FRAMES = 1024;
     public static final int DEFAULT_TAP_MTU = 1500;

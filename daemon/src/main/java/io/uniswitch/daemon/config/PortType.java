@@ -12,7 +12,9 @@ public enum PortType {
      * A solo5 tender's network: in mode {@code tap} the switch provisions the tap the tender attaches to (persistent,
      * owned by the tender's user, MTU set, offloads off, up) and reaches it from the interface side.
      */
-    TENDER;
+    TENDER,
+    /** A VM's NIC over a unix socket the switch listens on or binds: QEMU {@code -netdev stream} or {@code dgram}. */
+    QEMU;
 
     public String configName() {
         return name().toLowerCase(Locale.ROOT);

@@ -11,6 +11,7 @@ import io.uniswitch.bridge.port.TapPort;
 import io.uniswitch.daemon.config.ConfigDiff;
 import io.uniswitch.daemon.config.PortConfig;
 import io.uniswitch.daemon.config.PortType;
+import io.uniswitch.daemon.config.QemuMode;
 import io.uniswitch.daemon.config.StaticEntry;
 import io.uniswitch.daemon.config.SwitchConfig;
 import io.uniswitch.daemon.control.ControlServer;
@@ -24,6 +25,8 @@ import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
 import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
+import io.uniswitch.tendernet.qemu.QemuDgramPort;
+import io.uniswitch.tendernet.qemu.QemuStreamPort;
 import io.uniswitch.tendernet.solo5.TenderSupervisor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,6 +144,9 @@ public final class SwitchDaemon implements AutoCloseable {
             throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
                     + "choose another name, or declare it as `type: netdev` to attach the existing interface");
         }
+        if (p.type() == PortType.QEMU) {
+            checkQemuSocket(p);
+        }
         if (p.type() == PortType.TENDER) {
             if (NetInterfaces.exists(p.name()) && !NetInterfaces.isTunTap(p.name())) {
                 throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
@@ -151,6 +157,23 @@ public final class SwitchDaemon implements AutoCloseable {
             if (p.supervised()) {
                 checkProgram(p);
             }
+        }
+    }
+
+    /**
+     * A qemu port's socket path must not exist: the switch creates the socket and removes it when the port goes. A
+     * leftover (a switch killed with SIGKILL) or another program's socket is not taken over silently.
+     */
+    private void checkQemuSocket(PortConfig p) {
+        java.nio.file.Path path = p.socket();
+        if (java.nio.file.Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new StartException(where(p) + ": socket path " + path + " already exists; remove it or choose "
+                    + "another path (the switch creates the socket itself)");
+        }
+        java.nio.file.Path dir = path.getParent();
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+            throw new StartException(where(p) + ": the directory of socket path " + path + " does not exist; create "
+                    + "it first (e.g. RuntimeDirectory=uniswitch in the unit file) or choose another path");
         }
     }
 
@@ -302,7 +325,8 @@ public final class SwitchDaemon implements AutoCloseable {
         boolean added = false;
         try {
             Opened o = p.type() == PortType.TAP ? openTap(p, undo)
-                    : p.type() == PortType.TENDER ? openTender(p, undo) : openNetdev(p, undo);
+                    : p.type() == PortType.TENDER ? openTender(p, undo)
+                    : p.type() == PortType.QEMU ? openQemu(p, undo) : openNetdev(p, undo);
             port = o.port;
             d = o.details;
             dataplane.addPort(port);
@@ -423,6 +447,32 @@ public final class SwitchDaemon implements AutoCloseable {
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Creates a qemu port's unix socket (listening in mode stream, bound in mode dgram); closing removes it. */
+    private Opened openQemu(PortConfig p, UndoStack undo) {
+        checkQemuSocket(p);
+        FdPort port;
+        try {
+            port = p.qemuMode() == QemuMode.DGRAM
+                    ? new QemuDgramPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator)
+                    : new QemuStreamPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator);
+        } catch (NativeException e) {
+            throw new StartException(where(p) + ": " + e.getMessage(), e);
+        }
+        undo.push("close qemu port " + p.name() + " and remove " + p.socket(), port::close);
+        PortDetails d = new PortDetails(p.name(), QemuStreamPort.TYPE, p.mtuBytes(), null, true, null);
+        LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": qemu " + p.qemuMode().configName() + " socket "
+                + p.socket() + (p.qemuMode() == QemuMode.DGRAM ? " bound" : " listening") + ", mtu " + p.mtuBytes()
+                + "; QEMU: " + qemuHint(p));
+        return new Opened(port, d);
+    }
+
+    /** The QEMU option that connects a VM to this port, for the log. */
+    static String qemuHint(PortConfig p) {
+        return p.qemuMode() == QemuMode.DGRAM
+                ? "-netdev dgram,id=n0,local.type=unix,local.path=VM.sock,remote.type=unix,remote.path=" + p.socket()
+                : "-netdev stream,id=n0,server=off,addr.type=unix,addr.path=" + p.socket();
     }
 
     private Opened openNetdev(PortConfig p, UndoStack undo) {

@@ -19,10 +19,12 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int ENAMETOOLONG = 36;
     public static final int ENOTTY = 25;
     public static final int ENOTSOCK = 88;
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
     public static final int ENETDOWN = 100;
     public static final int ENOBUFS = 105;

@@ -31,6 +31,19 @@ public interface LibC {
 
     int bind(int fd, Pointer address, int addressLength);
 
+    int listen(int fd, int backlog);
+
+    /** accept4; pass null address and length when the peer's address is not wanted. */
+    int accept4(int fd, Pointer address, Pointer addressLength, int flags);
+
+    /** recvfrom into a raw buffer; the peer's address lands in {@code address} (a Pointer: see the class note). */
+    @ssize_t
+    long recvfrom(int fd, long bufferAddress, @size_t long count, int flags, Pointer address, Pointer addressLength);
+
+    /** sendto from a raw buffer to {@code address} (a Pointer: see the class note). */
+    @ssize_t
+    long sendto(int fd, long bufferAddress, @size_t long count, int flags, Pointer address, int addressLength);
+
     int setsockopt(int fd, int level, int option, Pointer value, int valueLength);
 
     int getsockopt(int fd, int level, int option, Pointer value, Pointer valueLength);

@@ -14,6 +14,10 @@ public final class SysSocket {
     public static final int SOCK_NONBLOCK = Fcntl.O_NONBLOCK;
     public static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
 
+    /** {@code struct sockaddr_un}: family @0, path @2; 110 bytes in all. */
+    public static final int SOCKADDR_UN_SIZE = 110;
+    public static final int MSG_DONTWAIT = 0x40;
+
     public static final int SOL_SOCKET = 1;
     public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
