@@ -197,9 +197,13 @@ class SwitchForwardingIT {
         SwitchProcess.CliRun bad = SwitchProcess.cli("fdb", "add", "02:00:00:00:00:99", "nosuch", "--socket", s);
         assertEquals(1, bad.exitCode());
         assertTrue(bad.err().contains("no port \"nosuch\""), bad.err());
-        assertEquals(0, SwitchProcess.cli("fdb", "flush", "g1", "--socket", s).exitCode());
+        // g1's host may talk again (IPv6 neighbour discovery) and be re-learned right after the flush, so the
+        // flush's own count says what it removed; g2's entry must still be there.
+        SwitchProcess.CliRun flush = SwitchProcess.cli("fdb", "flush", "g1", "-j", "--socket", s);
+        assertEquals(0, flush.exitCode(), flush.err());
+        assertEquals(1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(flush.out()).path("removed").asInt(),
+                flush.out());
         Map<String, String> after = fdb(sw);
-        assertEquals(null, after.get(mac1), "g1's entry flushed: " + after);
         assertEquals("g2", after.get(mac2), "g2's entry kept: " + after);
 
         // stats measures rates over an interval and lists every port.
