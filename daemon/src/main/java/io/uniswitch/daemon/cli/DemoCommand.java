@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
  * tap would sit in front of a unikernel.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Build the seed topology in network namespaces, start a switch, show ARP, ping and iperf3",
-            "working across it, print its ports and FDB, and remove everything it created (also on Ctrl-C).",
+        description = {"Show a switch carrying real traffic on the seed topology, in namespaces it then removes.",
+            "Builds the topology in network namespaces, starts a switch, shows ARP, ping and iperf3 working across",
+            "it, prints its ports and FDB, and removes everything it created (also on Ctrl-C).",
             "Needs root. Installs iperf3 through apt-get if it is missing."})
 final class DemoCommand implements Callable<Integer> {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
