@@ -38,11 +38,7 @@ class DropInQemuIT {
         Prerequisites.require("ip", "ping", "iperf3", "ethtool", "qemu-system-x86_64");
         try (Netns sw = Netns.create(Names.unique("usqsw"));
                 Netns lan = Netns.create(Names.unique("usqln"))) {
-            Links.veth("eth0", sw, "eth0", lan);
-            Links.up(sw, "eth0");
-            Links.addAddress(lan, "eth0", "10.0.0.3/24");
-            Links.up(lan, "eth0");
-            Links.offloadsOff(lan, "eth0");
+            Peers.join(sw, "eth0", lan, "10.0.0.3/24");
 
             QemuGuest.Options opts = QemuGuest.Options.of("tap100", "10.0.0.2/24").withNetns(sw)
                     .withMac("52:54:00:12:34:56").withConsoleLog(dir.resolve("guest-console.log"));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Iperf3;
-import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
@@ -44,11 +43,7 @@ class QemuPortIT {
         Path socket = dir.resolve("vm1.sock");
         try (Netns sw = Netns.create(Names.unique("usqps"));
                 Netns lan = Netns.create(Names.unique("usqpl"))) {
-            Links.veth("eth0", sw, "eth0", lan);
-            Links.up(sw, "eth0");
-            Links.addAddress(lan, "eth0", "10.0.0.3/24");
-            Links.up(lan, "eth0");
-            Links.offloadsOff(lan, "eth0");
+            Peers.join(sw, "eth0", lan, "10.0.0.3/24");
             try (SwitchProcess uniswitch = SwitchProcess.start(sw, dir, String.join("\n",
                     "switch: sq",
                     "ports:",
@@ -98,11 +93,7 @@ class QemuPortIT {
         Path guestSocket = dir.resolve("vm2-guest.sock");
         try (Netns sw = Netns.create(Names.unique("usqds"));
                 Netns lan = Netns.create(Names.unique("usqdl"))) {
-            Links.veth("eth0", sw, "eth0", lan);
-            Links.up(sw, "eth0");
-            Links.addAddress(lan, "eth0", "10.0.0.3/24");
-            Links.up(lan, "eth0");
-            Links.offloadsOff(lan, "eth0");
+            Peers.join(sw, "eth0", lan, "10.0.0.3/24");
             try (SwitchProcess uniswitch = SwitchProcess.start(sw, dir, String.join("\n",
                     "switch: sd",
                     "ports:",
