@@ -23,6 +23,10 @@
  *     passed fd); the MTU of a passed fd is --mtu=BYTES (default 1500).
  *   - --spoof=N: test hook, not a tender feature. On the first ARP request it answers, it also writes N broadcast
  *     frames (ethertype 0x88B5) whose source MAC is 02:5e:00:00:00:66, a foreign MAC, to exercise anti-spoofing.
+ *   - --burst=N[,BYTES]: test hook, not a tender feature. Right after attaching, writes N broadcast frames of BYTES
+ *     bytes (default 60; ethertype 0x88B5, a sequence number in the payload) as fast as write() takes them, then
+ *     prints "standin-tender: burst of N frames of BYTES bytes written in MS ms" and serves as usual. Like every
+ *     write, a failed one (EAGAIN included) is fatal: the burst proves a switch never makes the tender's write fail.
  *   - Prints one "standin-tender: attached ..." line when ready and "standin-tender: limit reached" at the limit.
  */
 #define _GNU_SOURCE
@@ -39,6 +43,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int net_fd = -1;
@@ -48,11 +53,13 @@ static unsigned long limit;
 static unsigned long replies;
 static unsigned long spoof_frames;
 static int spoofed;
+static unsigned long burst_frames;
+static size_t burst_bytes = 60;
 
 static void usage(void)
 {
     fprintf(stderr, "usage: standin-tender --net=IFACE|--net=@FD --ipv4=A.B.C.D/LEN [--mac=HWADDR] [--mtu=BYTES]"
-                    " [--limit=N] [--spoof=N]\n");
+                    " [--limit=N] [--spoof=N] [--burst=N[,BYTES]]\n");
     exit(2);
 }
 
@@ -73,6 +80,31 @@ static void net_write(const uint8_t *buf, size_t len)
     if (n != (ssize_t)len) {
         fatal_write(n, len);
     }
+}
+
+static void send_burst(int mtu)
+{
+    static uint8_t f[65536];
+    if (burst_bytes < 60 || burst_bytes > (size_t)mtu + 14) {
+        printf("standin-tender: burst frame size %zu is outside 60..%d\n", burst_bytes, mtu + 14);
+        fflush(stdout);
+        exit(2);
+    }
+    memset(f, 0, burst_bytes);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, my_mac, 6);
+    f[12] = 0x88;
+    f[13] = 0xb5;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned long i = 0; i < burst_frames; i++) {
+        memcpy(f + 14, &i, sizeof i);
+        net_write(f, burst_bytes);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    printf("standin-tender: burst of %lu frames of %zu bytes written in %ld ms\n", burst_frames, burst_bytes, ms);
+    fflush(stdout);
 }
 
 static int attach_tap(const char *ifname, int *mtu)
@@ -270,6 +302,12 @@ int main(int argc, char **argv)
             limit = strtoul(a + 8, NULL, 10);
         } else if (strncmp(a, "--spoof=", 8) == 0) {
             spoof_frames = strtoul(a + 8, NULL, 10);
+        } else if (strncmp(a, "--burst=", 8) == 0) {
+            char *end;
+            burst_frames = strtoul(a + 8, &end, 10);
+            if (*end == ',') {
+                burst_bytes = strtoul(end + 1, NULL, 10);
+            }
         } else {
             usage();
         }
@@ -326,6 +364,9 @@ int main(int argc, char **argv)
     printf("standin-tender: attached %s mtu %d mac %02x:%02x:%02x:%02x:%02x:%02x ipv4 %s\n", net, mtu, my_mac[0],
            my_mac[1], my_mac[2], my_mac[3], my_mac[4], my_mac[5], ipv4);
     fflush(stdout);
+    if (burst_frames > 0) {
+        send_burst(mtu);
+    }
 
     size_t cap = (size_t)mtu + 14;
     uint8_t *buf = malloc(cap);

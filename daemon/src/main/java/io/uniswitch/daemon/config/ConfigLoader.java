@@ -48,7 +48,7 @@ public final class ConfigLoader {
     private static final Set<String> TAP_KEYS = Set.of("name", "type", "mtu", "address", "mac", "persist", "queue");
     private static final Set<String> NETDEV_KEYS = Set.of("name", "type", "mtu", "queue");
     private static final Set<String> TENDER_KEYS = Set.of("name", "type", "mode", "mtu", "user", "group", "mac",
-            "queue", "command", "stop-timeout");
+            "queue", "command", "stop-timeout", "buffer");
     /** A user or group name as useradd accepts it, or a numeric id. */
     private static final Set<String> QEMU_KEYS = Set.of("name", "type", "socket", "mode", "mtu", "queue");
     /** sun_path holds 108 bytes including the terminating NUL. */
@@ -258,7 +258,7 @@ public final class ConfigLoader {
                 } else if (key.equals("mode") && type != PortType.QEMU) {
                     extra = " (`mode` applies to types tender and qemu only)";
                 } else if (key.equals("user") || key.equals("group") || key.equals("command")
-                        || key.equals("stop-timeout")) {
+                        || key.equals("stop-timeout") || key.equals("buffer")) {
                     extra = " (`" + key + "` applies to type tender only)";
                 }
                 throw error(t.getKeyNode(), where + ": unknown key \"" + key + "\"" + extra + "; allowed: "
@@ -278,12 +278,14 @@ public final class ConfigLoader {
                 Node n = raw.get("mode").getValueNode();
                 String m = scalar(n, where + ": mode");
                 mode = TenderMode.parse(m);
-                if (m.equals("fd")) {
-                    throw error(n, where + ": mode fd (a socketpair passed as --net:NAME=@N) is not supported yet; "
-                            + "use mode: tap, which works with every solo5 release");
-                }
                 if (mode == null) {
-                    throw error(n, where + ": unknown mode \"" + m + "\"; use mode: tap");
+                    throw error(n, where + ": unknown mode \"" + m + "\"; use mode: tap (a tap the switch provisions, "
+                            + "the default) or mode: fd (a socketpair passed to the tender as --net:NAME=@3)");
+                }
+                if (mode == TenderMode.FD && !raw.containsKey("command")) {
+                    throw error(n, where + ": mode fd needs `command:`: the switch hands the socket to the tender it "
+                            + "starts (as fd 3), so a tender started elsewhere cannot get it; add command: [...] or "
+                            + "use mode: tap");
                 }
             }
         }
@@ -339,8 +341,19 @@ public final class ConfigLoader {
                 throw error(n, where + ": stop-timeout must be more than 0 and at most 5m; write e.g. 5s");
             }
         }
+        int buffer = 0;
+        if (raw.containsKey("buffer")) {
+            Node n = raw.get("buffer").getValueNode();
+            if (mode != TenderMode.FD) {
+                throw error(n, where + ": `buffer` applies to mode fd only (a tap has no socket buffer to size); "
+                        + "remove it or set mode: fd");
+            }
+            buffer = bytes(n, where + ": buffer", 1 << 20, 1 << 30);
+        } else if (mode == TenderMode.FD) {
+            buffer = PortConfig.DEFAULT_TENDER_BUFFER_BYTES;
+        }
         return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, command, stopTimeout,
-                socket, qemuMode, line(item));
+                socket, qemuMode, buffer, line(item));
     }
 
     /** A qemu port's socket: an absolute path that fits in sun_path. Whether it exists is checked at start. */
@@ -504,6 +517,34 @@ public final class ConfigLoader {
             }
         }
         throw error(node, "mac \"" + text + "\" is not a MAC address; write six hex pairs such as 02:00:00:00:00:01");
+    }
+
+    /** Parses a size: 128MiB, 64M, 512KiB, 1GiB, or a plain number of bytes; within min..max bytes. */
+    private int bytes(Node node, String what, int min, int max) {
+        String s = scalar(node, what).trim();
+        String lower = s.toLowerCase(Locale.ROOT);
+        long unit = 1;
+        String digits = lower;
+        final String[] suffixes = {"kib", "k", "mib", "m", "gib", "g"};
+        final long[] units = {1L << 10, 1L << 10, 1L << 20, 1L << 20, 1L << 30, 1L << 30};
+        for (int i = 0; i < suffixes.length; i++) {
+            if (lower.endsWith(suffixes[i])) {
+                digits = lower.substring(0, lower.length() - suffixes[i].length()).trim();
+                unit = units[i];
+                break;
+            }
+        }
+        long v;
+        try {
+            v = Math.multiplyExact(Long.parseLong(digits), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw error(node, what + " \"" + s + "\" is not a size; write e.g. 16MiB, 128MiB or 1GiB");
+        }
+        if (v < min || v > max) {
+            throw error(node, what + " " + s + " is out of range; use " + (min >> 20) + "MiB to " + (max >> 30)
+                    + "GiB");
+        }
+        return (int) v;
     }
 
     /** Parses 300s, 5m, 1h, 500ms, 50us, or a plain number of seconds. */

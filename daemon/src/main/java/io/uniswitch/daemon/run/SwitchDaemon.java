@@ -14,6 +14,7 @@ import io.uniswitch.daemon.config.PortType;
 import io.uniswitch.daemon.config.QemuMode;
 import io.uniswitch.daemon.config.StaticEntry;
 import io.uniswitch.daemon.config.SwitchConfig;
+import io.uniswitch.daemon.config.TenderMode;
 import io.uniswitch.daemon.control.ControlServer;
 import io.uniswitch.metrics.MetricsServer;
 import io.uniswitch.metrics.SwitchMetrics;
@@ -21,12 +22,15 @@ import io.uniswitch.tap.device.NetInterfaces;
 import io.uniswitch.tap.device.Offloads;
 import io.uniswitch.tap.device.PacketRing;
 import io.uniswitch.tap.device.PacketSocket;
+import io.uniswitch.tap.device.SocketPair;
 import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
 import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tendernet.qemu.QemuDgramPort;
 import io.uniswitch.tendernet.qemu.QemuStreamPort;
+import io.uniswitch.tendernet.solo5.TenderFdPort;
+import io.uniswitch.tendernet.solo5.TenderProcess;
 import io.uniswitch.tendernet.solo5.TenderSupervisor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,7 +152,8 @@ public final class SwitchDaemon implements AutoCloseable {
             checkQemuSocket(p);
         }
         if (p.type() == PortType.TENDER) {
-            if (NetInterfaces.exists(p.name()) && !NetInterfaces.isTunTap(p.name())) {
+            if (p.tenderMode() == TenderMode.TAP && NetInterfaces.exists(p.name())
+                    && !NetInterfaces.isTunTap(p.name())) {
                 throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
                         + "a tender attaches to a tap, so choose another name for this port (or delete that "
                         + "interface)");
@@ -262,8 +267,9 @@ public final class SwitchDaemon implements AutoCloseable {
      * Launches a tender port's supervised tender once the port is in the data plane. Its restarts flush the port's
      * learned FDB entries (a restarted unikernel may come back with another MAC, and its old one must not linger).
      */
-    private void startTender(PortConfig p, UndoStack undo) {
+    private void startTender(PortConfig p, FdPort attachedPort, UndoStack undo) {
         String name = p.name();
+        TenderFdPort fdPort = attachedPort instanceof TenderFdPort f ? f : null;
         TenderSupervisor.Hooks hooks = new TenderSupervisor.Hooks() {
             @Override
             public void beforeRestart() {
@@ -271,8 +277,10 @@ public final class SwitchDaemon implements AutoCloseable {
                     FdPort port = dataplane.port(name);
                     return port == null ? 0 : dataplane.engine().fdb().flushPort(port.index());
                 });
+                // Frames queued for the tender that exited would reach the new one as stale traffic.
+                String drained = fdPort == null ? "" : ", " + fdPort.drainStale() + " stale frames discarded";
                 LOG.log(System.Logger.Level.INFO, "port " + name + ": restarting its tender; " + flushed
-                        + " fdb entries flushed");
+                        + " fdb entries flushed" + drained);
             }
 
             @Override
@@ -280,7 +288,10 @@ public final class SwitchDaemon implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "port " + name + ": tender: " + line);
             }
         };
-        TenderSupervisor t = new TenderSupervisor(name, tenderArgv(p, name), p.stopTimeout(), hooks);
+        TenderSupervisor t = fdPort == null
+                ? new TenderSupervisor(name, tenderArgv(p, name), p.stopTimeout(), TenderProcess.Launcher.PLAIN, hooks)
+                : new TenderSupervisor(name, tenderArgv(p, "@" + TenderFdPort.TENDER_FD), p.stopTimeout(),
+                        fdPort.launcher(), hooks);
         try {
             t.start();
         } catch (java.io.IOException e) {
@@ -332,7 +343,7 @@ public final class SwitchDaemon implements AutoCloseable {
             dataplane.addPort(port);
             added = true;
             if (p.type() == PortType.TENDER && p.supervised()) {
-                startTender(p, undo);
+                startTender(p, port, undo);
             }
         } catch (RuntimeException e) {
             if (added) {
@@ -364,7 +375,8 @@ public final class SwitchDaemon implements AutoCloseable {
         if (leaving && a.config().type() == PortType.TAP && a.config().persist() && a.details().created()) {
             NetInterfaces.deleteIfExists(name);
         }
-        if (leaving && a.config().type() == PortType.TENDER && NetInterfaces.deleteIfExists(name)) {
+        if (leaving && a.config().type() == PortType.TENDER && a.config().tenderMode() == TenderMode.TAP
+                && NetInterfaces.deleteIfExists(name)) {
             LOG.log(System.Logger.Level.INFO, "port " + name + ": tender tap removed (the port left the config)");
         }
         LOG.log(System.Logger.Level.INFO, "port " + name + ": detached");
@@ -374,6 +386,10 @@ public final class SwitchDaemon implements AutoCloseable {
     }
 
     private void bringUp() {
+        // -Duniswitch.warmup=false skips it (tests of start-up errors that need no fast data path).
+        if (Boolean.parseBoolean(System.getProperty("uniswitch.warmup", "true"))) {
+            Warmup.run(allocator);
+        }
         EngineConfig engineConfig = EngineConfig.defaults()
                 .withAgeingNs(config.ageing().toNanos())
                 .withFdbMaxEntries(config.fdbMaxEntries())
@@ -521,6 +537,9 @@ public final class SwitchDaemon implements AutoCloseable {
      * header, so no super-frames), up, and an AF_PACKET socket with the receive ring and sendmmsg.
      */
     private Opened openTender(PortConfig p, UndoStack undo) {
+        if (p.tenderMode() == TenderMode.FD) {
+            return openTenderFd(p, undo);
+        }
         String at = where(p);
         TapOptions options = owner(p);
         boolean existed = NetInterfaces.exists(p.name());
@@ -571,6 +590,30 @@ public final class SwitchDaemon implements AutoCloseable {
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A tender port in mode fd: a SOCK_SEQPACKET socketpair with forced buffers, whose far end the supervised tender
+     * gets as fd 3. Nothing on the system changes, so closing the port (which closes the pair) is all there is to undo.
+     */
+    private Opened openTenderFd(PortConfig p, UndoStack undo) {
+        TenderFdPort port;
+        try {
+            port = new TenderFdPort(p.name(), SocketPair.open(p.name(), TenderFdPort.SWITCH_END_BUFFER_BYTES,
+                    p.bufferBytes()), p.mtuBytes(), p.queueFrames(), allocator);
+        } catch (NativeException e) {
+            throw new StartException(where(p) + ": " + e.getMessage(), e);
+        }
+        undo.push("close the socketpair of " + p.name(), port::close);
+        if (p.mac() >= 0) {
+            port.setPinnedSrcMac(p.mac());
+        }
+        PortDetails d = new PortDetails(p.name(), TENDER_TYPE, p.mtuBytes(), null, true, null);
+        LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": tender socketpair (SOCK_SEQPACKET, the tender's "
+                + "end buffers " + (p.bufferBytes() >> 20) + " MiB), mtu " + p.mtuBytes()
+                + (p.mac() >= 0 ? ", pinned to " + Macs.format(p.mac()) : "") + "; the tender gets it as fd "
+                + TenderFdPort.TENDER_FD);
+        return new Opened(port, d);
     }
 
     /** A held tap keeps the owner it was made with; says so when the config now wants another (sysfs shows it). */

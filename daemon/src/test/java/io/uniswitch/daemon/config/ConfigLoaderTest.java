@@ -264,7 +264,22 @@ class ConfigLoaderTest {
         assertEquals(5, e.line());
         assertTrue(e.getMessage().contains("port \"t\": unknown mode \"vhost\"; use mode: tap"), e.getMessage());
         e = error("switch: s\nports:\n  - {name: t, type: tender, mode: fd}\n");
-        assertTrue(e.getMessage().contains("mode fd") && e.getMessage().contains("not supported yet"), e.getMessage());
+        assertTrue(e.getMessage().contains("port \"t\": mode fd needs `command:`"), e.getMessage());
+        SwitchConfig fd = ConfigLoader.parse("t.yaml", "switch: s\nports:\n  - {name: t, type: tender, mode: fd, "
+                + "command: [solo5-hvt, \"--net:service={port}\"]}\n");
+        assertEquals(TenderMode.FD, fd.port("t").tenderMode());
+        assertEquals(PortConfig.DEFAULT_TENDER_BUFFER_BYTES, fd.port("t").bufferBytes());
+        fd = ConfigLoader.parse("t.yaml", "switch: s\nports:\n  - {name: t, type: tender, mode: fd, buffer: 16MiB, "
+                + "command: [x]}\n");
+        assertEquals(16 << 20, fd.port("t").bufferBytes());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, mode: fd, buffer: 2GiB, command: [x]}\n");
+        assertTrue(e.getMessage().contains("buffer 2GiB is out of range; use 1MiB to 1GiB"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, mode: fd, buffer: lots, command: [x]}\n");
+        assertTrue(e.getMessage().contains("buffer \"lots\" is not a size"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: t, type: tender, buffer: 16MiB}\n");
+        assertTrue(e.getMessage().contains("`buffer` applies to mode fd only"), e.getMessage());
+        e = error("switch: s\nports:\n  - {name: e, type: netdev, buffer: 16MiB}\n");
+        assertTrue(e.getMessage().contains("`buffer` applies to type tender only"), e.getMessage());
         e = error("switch: s\nports:\n  - name: t\n    type: tender\n    command: [solo5-hvt, \"{mac}\"]\n");
         assertEquals(5, e.line());
         assertTrue(e.getMessage().contains("port \"t\": the command uses {mac} but the port has no `mac:`"),

@@ -11,6 +11,7 @@ public final class Errno {
     public static final int EIO = 5;
     public static final int ENXIO = 6;
     public static final int EBADF = 9;
+    public static final int ECHILD = 10;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
@@ -19,6 +20,7 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int EPIPE = 32;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOTTY = 25;
     public static final int ENOTSOCK = 88;
@@ -27,6 +29,7 @@ public final class Errno {
     public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
     public static final int ENETDOWN = 100;
+    public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
     public static final int EHWPOISON = 133;
 

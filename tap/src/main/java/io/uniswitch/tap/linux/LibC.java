@@ -29,6 +29,9 @@ public interface LibC {
 
     int socket(int domain, int type, int protocol);
 
+    /** socketpair(2): the two fds land in {@code fds[0]} and {@code fds[1]} (8 bytes of native memory). */
+    int socketpair(int domain, int type, int protocol, Pointer fds);
+
     int bind(int fd, Pointer address, int addressLength);
 
     int listen(int fd, int backlog);

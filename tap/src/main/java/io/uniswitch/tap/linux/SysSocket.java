@@ -22,6 +22,9 @@ public final class SysSocket {
     public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
+    /** As SO_SNDBUF / SO_RCVBUF, but past net.core.wmem_max / rmem_max; needs CAP_NET_ADMIN. */
+    public static final int SO_SNDBUFFORCE = 32;
+    public static final int SO_RCVBUFFORCE = 33;
 
     /** {@code struct sockaddr_in}: family (host order) @0, port (network order) @2, address (network order) @4. */
     public static final int SOCKADDR_IN_SIZE = 16;

@@ -46,9 +46,10 @@ public final class TenderSupervisor {
     private final long maxDelayNs;
     private final long resetAfterNs;
     private final Hooks hooks;
+    private final TenderProcess.Launcher launcher;
     private final Object lock = new Object();
     /** Guarded by lock. */
-    private Process process;
+    private TenderProcess process;
     /** Guarded by lock. */
     private boolean stopping;
     private volatile long restarts;
@@ -60,9 +61,11 @@ public final class TenderSupervisor {
      * @param portName    the port, for thread names and log lines
      * @param argv        the full command line, placeholders already replaced (and any privilege wrapper prepended)
      * @param stopTimeout how long SIGTERM may take before SIGKILL
+     * @param launcher    how a launch starts the process: {@link TenderProcess.Launcher#PLAIN}, or {@link FdSpawn} to
+     *                    pass it a descriptor
      */
     public TenderSupervisor(String portName, List<String> argv, Duration stopTimeout, Duration minDelay,
-            Duration maxDelay, Duration resetAfter, Hooks hooks) {
+            Duration maxDelay, Duration resetAfter, TenderProcess.Launcher launcher, Hooks hooks) {
         this.portName = Objects.requireNonNull(portName, "portName");
         this.argv = List.copyOf(argv);
         if (this.argv.isEmpty()) {
@@ -72,12 +75,14 @@ public final class TenderSupervisor {
         this.minDelayNs = minDelay.toNanos();
         this.maxDelayNs = Math.max(minDelayNs, maxDelay.toNanos());
         this.resetAfterNs = resetAfter.toNanos();
+        this.launcher = Objects.requireNonNull(launcher, "launcher");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
     }
 
     /** A supervisor with the default backoff (0.5 s doubling to 30 s, reset after 60 s of running). */
-    public TenderSupervisor(String portName, List<String> argv, Duration stopTimeout, Hooks hooks) {
-        this(portName, argv, stopTimeout, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, DEFAULT_RESET_AFTER, hooks);
+    public TenderSupervisor(String portName, List<String> argv, Duration stopTimeout, TenderProcess.Launcher launcher,
+            Hooks hooks) {
+        this(portName, argv, stopTimeout, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, DEFAULT_RESET_AFTER, launcher, hooks);
     }
 
     /**
@@ -113,15 +118,12 @@ public final class TenderSupervisor {
         return argv;
     }
 
-    private Process launch() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
+    private TenderProcess launch() throws IOException {
+        TenderProcess p = launcher.launch(argv);
         pid = p.pid();
         LOG.log(System.Logger.Level.INFO, "port " + portName + ": tender started, pid " + p.pid() + ": "
                 + String.join(" ", argv));
-        Thread out = new Thread(() -> pump(p.getInputStream()), "tender-" + portName + "-output");
+        Thread out = new Thread(() -> pump(p.output()), "tender-" + portName + "-output");
         out.setDaemon(true);
         out.start();
         return p;
@@ -165,7 +167,7 @@ public final class TenderSupervisor {
     private void supervise() {
         long delayNs = minDelayNs;
         while (true) {
-            Process p;
+            TenderProcess p;
             synchronized (lock) {
                 p = process;
             }
@@ -214,7 +216,7 @@ public final class TenderSupervisor {
         }
     }
 
-    private static int waitFor(Process p) {
+    private static int waitFor(TenderProcess p) {
         while (true) {
             try {
                 return p.waitFor();
@@ -252,7 +254,7 @@ public final class TenderSupervisor {
      * Idempotent; returns once the process is gone (or SIGKILL was sent and a second passed).
      */
     public void stop() {
-        Process p;
+        TenderProcess p;
         Thread t;
         synchronized (lock) {
             if (stopping) {
@@ -264,8 +266,9 @@ public final class TenderSupervisor {
             lock.notifyAll();
         }
         if (p != null && p.isAlive()) {
-            List<ProcessHandle> descendants = p.descendants().toList();
-            p.destroy();
+            List<ProcessHandle> descendants = ProcessHandle.of(p.pid()).map(h -> h.descendants().toList())
+                    .orElse(List.of());
+            p.terminate();
             boolean ended = false;
             try {
                 ended = p.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -275,7 +278,7 @@ public final class TenderSupervisor {
             if (!ended) {
                 LOG.log(System.Logger.Level.WARNING, "port " + portName + ": tender (pid " + p.pid()
                         + ") ignored SIGTERM for " + stopTimeout.toMillis() + " ms; sending SIGKILL");
-                p.destroyForcibly();
+                p.kill();
                 try {
                     p.waitFor(1, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {

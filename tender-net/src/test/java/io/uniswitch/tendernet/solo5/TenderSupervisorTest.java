@@ -14,8 +14,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The supervisor with real processes (sh and sleep) and short backoffs. It waits on conditions with a deadline rather
- * than sleeping fixed times, since a process's lifetime cannot run on an injected clock.
+ * The supervisor with real processes (sh and sleep) and short backoffs, launched through {@link #launcher()}. It waits
+ * on conditions with a deadline rather than sleeping fixed times, since a process's lifetime cannot run on an
+ * injected clock.
  */
 class TenderSupervisorTest {
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -32,12 +33,17 @@ class TenderSupervisorTest {
         }
     };
 
-    private TenderSupervisor supervisor(Duration minDelay, String... argv) {
-        return new TenderSupervisor("t0", List.of(argv), Duration.ofSeconds(2), minDelay, minDelay.multipliedBy(4),
-                Duration.ofSeconds(60), hooks);
+    /** How the supervisor starts processes; {@link FdSpawnTest} runs every test here again through posix_spawn. */
+    TenderProcess.Launcher launcher() {
+        return TenderProcess.Launcher.PLAIN;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    private TenderSupervisor supervisor(Duration minDelay, String... argv) {
+        return new TenderSupervisor("t0", List.of(argv), Duration.ofSeconds(2), minDelay, minDelay.multipliedBy(4),
+                Duration.ofSeconds(60), launcher(), hooks);
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -87,7 +93,7 @@ class TenderSupervisorTest {
     @Test
     void stopEndsTheTenderWithSigtermAndSigkillWhenIgnored() throws Exception {
         TenderSupervisor s = new TenderSupervisor("t0", List.of("/bin/sh", "-c", "trap '' TERM; echo ready; "
-                + "while :; do sleep 0.05; done"), Duration.ofMillis(300), hooks);
+                + "while :; do sleep 0.05; done"), Duration.ofMillis(300), launcher(), hooks);
         s.start();
         long pid = s.pid();
         await(() -> lines.contains("ready"), "the trap set");
