@@ -71,6 +71,11 @@ public final class SwitchDaemon implements AutoCloseable {
     private SwitchMetrics metrics;
     private MetricsServer metricsServer;
     private volatile boolean closed;
+    /** How often tender taps are checked for having disappeared. */
+    static final long TAP_WATCH_MS = 1000;
+    private java.util.concurrent.ScheduledExecutorService tapWatch;
+    /** Ports whose tap could not be provisioned again yet (their error was logged once). Guarded by this. */
+    private final java.util.Set<String> reprovisionFailing = new java.util.HashSet<>();
 
     /** What the control plane reports about a port besides its counters. */
     public record PortDetails(String name, String type, int mtuBytes, String address, boolean created,
@@ -412,8 +417,61 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         control = new ControlServer(config.controlSocket(), config.controlGroup(), new ControlCommands(this));
         control.start();
+        tapWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tap-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        tapWatch.scheduleWithFixedDelay(this::reprovisionVanishedTaps, TAP_WATCH_MS, TAP_WATCH_MS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " up: " + config.ports().size()
                 + " ports, control socket " + config.controlSocket());
+    }
+
+    /**
+     * A tender's tap that disappears (deleted by hand, or by a tool that cleans up taps) is provisioned again, so the
+     * tender, once restarted by whoever supervises it, finds it. Runs every {@link #TAP_WATCH_MS} on its own thread;
+     * the check is one if_nametoindex() per tender port.
+     */
+    private void reprovisionVanishedTaps() {
+        for (PortConfig p : config.ports()) {
+            if (p.type() == PortType.TENDER && p.tenderMode() == TenderMode.TAP && !NetInterfaces.exists(p.name())) {
+                reprovision(p);
+            }
+        }
+    }
+
+    private synchronized void reprovision(PortConfig p) {
+        if (closed || !p.equals(config.port(p.name())) || NetInterfaces.exists(p.name())) {
+            return;
+        }
+        boolean firstTry = !reprovisionFailing.contains(p.name());
+        if (firstTry) {
+            LOG.log(System.Logger.Level.WARNING, "port " + p.name() + ": its tender tap disappeared; provisioning it "
+                    + "again");
+        }
+        detach(p.name(), false);
+        try {
+            attach(p);
+            restoreStatics(p.name(), config);
+            reprovisionFailing.remove(p.name());
+            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": tender tap provisioned again");
+        } catch (StartException e) {
+            if (firstTry) {
+                LOG.log(System.Logger.Level.ERROR, "port " + p.name() + ": cannot provision its tap again: "
+                        + e.getMessage() + "; trying every " + TAP_WATCH_MS + " ms (logged once)");
+            }
+            reprovisionFailing.add(p.name());
+        }
+    }
+
+    /** Adds back the static FDB entries of a port that was attached again (its old entries died with its index). */
+    private void restoreStatics(String portName, SwitchConfig c) {
+        for (StaticEntry s : c.staticEntries()) {
+            if (s.port().equals(portName)) {
+                addStatic(s);
+            }
+        }
     }
 
     private void addStatic(StaticEntry s) {
@@ -683,6 +741,9 @@ public final class SwitchDaemon implements AutoCloseable {
 
     private void fail() {
         closed = true;
+        if (tapWatch != null) {
+            tapWatch.shutdownNow();
+        }
         stopTenders();
         stopServing();
         unwindPorts(true);
@@ -726,6 +787,9 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         closed = true;
         LOG.log(System.Logger.Level.INFO, "switch " + config.switchName() + " stopping");
+        if (tapWatch != null) {
+            tapWatch.shutdownNow();
+        }
         stopTenders();
         stopServing();
         unwindPorts(false);
@@ -801,6 +865,10 @@ public final class SwitchDaemon implements AutoCloseable {
             }
             for (StaticEntry s : diff.staticAdded()) {
                 addStatic(s);
+            }
+            for (PortConfig p : diff.changed()) {
+                // A changed port was attached again under a new index: its static entries must follow it.
+                restoreStatics(p.name(), next);
             }
             if (diff.ageingChanged()) {
                 long ns = next.ageing().toNanos();

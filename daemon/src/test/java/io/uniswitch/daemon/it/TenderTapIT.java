@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -156,6 +157,44 @@ class TenderTapIT {
         assertEquals("1500", sysfs(swNs, "tap100", "mtu"), "the configured MTU (default 1500) wins");
         assertEquals(5, Ping.run(lan, "10.0.0.2", 5, Duration.ofMillis(100), 56, T).received(), t.log());
         assertTrue(t.isAlive(), t.log());
+    }
+
+    @Test
+    void aTapThatDisappearsIsProvisionedAgainAndItsTenderReconnects() throws Exception {
+        Netns swNs = ns("sw");
+        Netns lan = vethPeer(swNs, "up0", "lan", "10.0.0.3/24");
+        sw = SwitchProcess.start(swNs, dir, config(TENDER_PORT) + "\nfdb:\n  static:\n    - {mac: " + TENDER_MAC
+                + ", port: tap100}");
+        StandinTender first = tender(swNs, "tender-1.log");
+        assertEquals(3, Ping.run(lan, "10.0.0.2", 3, Duration.ofMillis(100), 56, T).received(), first.log());
+
+        // Someone deletes the tap under the tender: the tender loses its device (its next read or write fails).
+        swNs.exec(T, "ip", "link", "del", "tap100");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!sw.log().contains("port tap100: tender tap provisioned again") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(sw.log().contains("port tap100: its tender tap disappeared; provisioning it again"), sw.log());
+        assertTrue(sw.log().contains("port tap100: tender tap provisioned again"), sw.log());
+        assertTrue(Links.exists(swNs, "tap100"));
+        assertEquals("65534", sysfs(swNs, "tap100", "owner"), "provisioned as configured: owner nobody");
+        assertTrue(swNs.exec(T, "ip", "-o", "link", "show", "tap100").stdout().contains("UP"), "up again");
+        first.close();
+
+        // The tender, restarted as its supervisor (systemd) would, attaches to the new tap; traffic flows again and
+        // the static entry follows the port to its new attachment.
+        StandinTender second = tender(swNs, "tender-2.log");
+        Ping.Stats after = Ping.run(lan, "10.0.0.2", 5, Duration.ofMillis(100), 56, T);
+        assertEquals(5, after.received(), "pings to the tender after re-provisioning: " + after + "\n" + sw.log());
+        JsonNode entry = null;
+        for (JsonNode e : sw.cliJson("fdb")) {
+            if (e.path("mac").asText().equals(TENDER_MAC)) {
+                entry = e;
+            }
+        }
+        assertTrue(entry != null && entry.path("port").asText().equals("tap100")
+                && entry.path("static").asBoolean(), "static entry: " + entry);
+        assertTrue(second.isAlive(), second.log());
     }
 
     @Test
