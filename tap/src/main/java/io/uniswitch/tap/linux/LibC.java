@@ -65,6 +65,24 @@ public interface LibC {
 
     int munmap(long address, @size_t long length);
 
+    /** recvmsg(2) into a caller-laid {@code struct msghdr} (see {@link SysSocket#MSGHDR_SIZE}). */
+    long recvmsg(int fd, Pointer message, int flags);
+
+    /** sendmsg(2) from a caller-laid {@code struct msghdr}. */
+    long sendmsg(int fd, Pointer message, int flags);
+
+    /** fcntl(2) with an int argument (F_GETFL, F_SETFL, F_DUPFD_CLOEXEC). */
+    int fcntl(int fd, int command, int argument);
+
+    /** eventfd(2): a counter fd for kicks and calls. */
+    int eventfd(int initialValue, int flags);
+
+    /** memfd_create(2): anonymous shareable memory (guest RAM in tests). */
+    int memfd_create(CharSequence name, int flags);
+
+    /** ftruncate(2). */
+    int ftruncate(int fd, long length);
+
     /** sendmmsg over a caller-laid array of {@code struct mmsghdr} at {@code messagesAddress}; see {@link Mman}. */
     int sendmmsg(int fd, long messagesAddress, int count, int flags);
 }

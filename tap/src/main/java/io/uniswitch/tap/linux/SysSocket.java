@@ -17,6 +17,24 @@ public final class SysSocket {
     /** {@code struct sockaddr_un}: family @0, path @2; 110 bytes in all. */
     public static final int SOCKADDR_UN_SIZE = 110;
     public static final int MSG_DONTWAIT = 0x40;
+    /** recvmsg: the control data did not fit; some descriptors were dropped. */
+    public static final int MSG_CTRUNC = 0x8;
+    /** recvmsg: received descriptors get close-on-exec. */
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int MSG_NOSIGNAL = 0x4000;
+
+    /** {@code struct msghdr}: name @0, namelen @8, iov @16, iovlen @24, control @32, controllen @40, flags @48. */
+    public static final int MSGHDR_SIZE = 56;
+    public static final int MSGHDR_IOV = 16;
+    public static final int MSGHDR_IOVLEN = 24;
+    public static final int MSGHDR_CONTROL = 32;
+    public static final int MSGHDR_CONTROLLEN = 40;
+    public static final int MSGHDR_FLAGS = 48;
+    /** {@code struct cmsghdr}: len (size_t) @0, level @8, type @12, data @16. */
+    public static final int CMSG_HEADER_SIZE = 16;
+    public static final int CMSG_LEVEL = 8;
+    public static final int CMSG_TYPE = 12;
+    public static final int SCM_RIGHTS = 1;
 
     public static final int SOL_SOCKET = 1;
     public static final int SO_ERROR = 4;
