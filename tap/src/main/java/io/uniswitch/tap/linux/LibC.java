@@ -36,6 +36,8 @@ public interface LibC {
 
     int listen(int fd, int backlog);
 
+    int connect(int fd, Pointer address, int addressLength);
+
     /** accept4; pass null address and length when the peer's address is not wanted. */
     int accept4(int fd, Pointer address, Pointer addressLength, int flags);
 
@@ -70,6 +72,9 @@ public interface LibC {
 
     /** sendmsg(2) from a caller-laid {@code struct msghdr}. */
     long sendmsg(int fd, Pointer message, int flags);
+
+    /** shutdown(2): SHUT_RDWR (2) wakes a thread blocked in accept() or read() on the socket. */
+    int shutdown(int fd, int how);
 
     /** fcntl(2) with an int argument (F_GETFL, F_SETFL, F_DUPFD_CLOEXEC). */
     int fcntl(int fd, int command, int argument);

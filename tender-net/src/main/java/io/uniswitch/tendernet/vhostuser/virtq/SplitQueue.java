@@ -144,6 +144,14 @@ public final class SplitQueue {
         return head;
     }
 
+    /**
+     * Gives back the last {@code n} chains taken and not yet added as used (a frame that needed more receive buffers
+     * than the driver had made available waits for more, rather than being split over a later chain).
+     */
+    public void rewind(int n) {
+        lastAvail = (lastAvail - n) & 0xffff;
+    }
+
     private int fail(int code) {
         broken = true;
         return code;

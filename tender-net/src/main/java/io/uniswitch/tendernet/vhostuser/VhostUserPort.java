@@ -1,0 +1,570 @@
+package io.uniswitch.tendernet.vhostuser;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.Native;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.internal.PlatformDependent;
+import io.uniswitch.bridge.engine.DropReason;
+import io.uniswitch.bridge.engine.FrameBatch;
+import io.uniswitch.bridge.port.EgressQueue;
+import io.uniswitch.bridge.port.FdPort;
+import io.uniswitch.bridge.port.PortCounters;
+import io.uniswitch.tap.linux.Errno;
+import io.uniswitch.tap.linux.Fcntl;
+import io.uniswitch.tap.linux.NativeException;
+import io.uniswitch.tap.linux.SysSocket;
+import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.vhostuser.memory.GuestMemory;
+import io.uniswitch.tendernet.vhostuser.protocol.Message;
+import io.uniswitch.tendernet.vhostuser.protocol.MessageChannel;
+import io.uniswitch.tendernet.vhostuser.protocol.ProtocolException;
+import io.uniswitch.tendernet.vhostuser.virtq.Chain;
+import io.uniswitch.tendernet.vhostuser.virtq.SplitQueue;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import jnr.ffi.Pointer;
+
+/**
+ * A VM's virtio-net device served over vhost-user: the switch listens on a unix socket, QEMU (or cloud-hypervisor)
+ * connects and shares the guest's memory and rings, and frames move between guest buffers and the switch with no tap
+ * and no system call per frame.
+ *
+ * <p>Threads: a control thread per port accepts one front-end at a time and runs the protocol
+ * ({@link VhostUserBackend}); started and stopped queues cross to the loop through the runner the owner sets
+ * ({@link #setLoopRunner}, the data plane's synchronous call), so the loop alone touches queues and guest memory while
+ * they run. A protocol error closes the connection and resets the device; the switch carries on.
+ *
+ * <p>Data path (loop thread): like the qemu stream port, the loop watches one epoll fd of the port's own, which holds
+ * the TX and RX kick eventfds and a wake eventfd. Receive takes chains from the TX queue (queue 1), copies each frame
+ * (after its 12-byte virtio-net header) into a pooled buffer, returns the chain as used, and signals the call eventfd
+ * only when the driver wants it (EVENT_IDX). Transmit fills RX buffers (queue 0), several per frame when mergeable
+ * buffers are negotiated, and waits for an RX kick when the guest has none left. One copy each way; no allocation per
+ * frame beyond the pooled frame buffer.
+ */
+public final class VhostUserPort extends FdPort {
+    public static final String TYPE = "vhost-user";
+    private static final System.Logger LOG = System.getLogger(VhostUserPort.class.getName());
+    static final int NET_HDR_BYTES = 12;
+    private static final int NUM_BUFFERS_OFFSET = 10;
+    private static final int MAX_RX_CHAINS = 64;
+    private static final int RUNT_BYTES = 14;
+    /** Eventfd counters read to clear a kick land here; the value is not needed. Loop thread only. */
+    private static final Pointer KICK_SCRATCH = Syscall.allocate(8);
+
+    private final Path socketPath;
+    private final int listenFd;
+    private final FileDescriptor epoll;
+    private final FileDescriptor wake;
+    private final ByteBufAllocator allocator;
+    private final int maxFrameBytes;
+    private final VhostUserBackend backend;
+    private final Thread control;
+    private volatile Consumer<Runnable> loopRunner = Runnable::run;
+    private volatile boolean closing;
+    private volatile MessageChannel channel;
+    private volatile long connections;
+
+    // Loop-owned while running.
+    private SplitQueue rxQueue;
+    private SplitQueue txQueue;
+    private int rxKick = -1;
+    private int txKick = -1;
+    private int rxCall = -1;
+    private int txCall = -1;
+    private boolean mergeable;
+    private boolean woken;
+    private final Chain txChain = new Chain();
+    private final Chain[] rxChains = new Chain[MAX_RX_CHAINS];
+
+    /**
+     * Binds and listens at {@code socketPath} (which must not exist) and starts the control thread. Control thread.
+     *
+     * @throws NativeException naming the port and path
+     */
+    public VhostUserPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
+        super(name, TYPE, mtuBytes, queueFrames, allocator);
+        Epoll.ensureAvailability();
+        this.socketPath = socketPath;
+        this.allocator = allocator;
+        this.maxFrameBytes = mtuBytes + L2_OVERHEAD_BYTES;
+        for (int i = 0; i < rxChains.length; i++) {
+            rxChains[i] = new Chain();
+        }
+        final int listen = bind(name, socketPath);
+        FileDescriptor ep = null;
+        FileDescriptor ev = null;
+        try {
+            ep = Native.newEpollCreate();
+            ev = Native.newEventFd();
+            Native.epollCtlAdd(ep.intValue(), ev.intValue(), Native.EPOLLIN);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ev);
+            closeQuietly(ep);
+            Syscall.closeQuietly(listen);
+            deleteQuietly(socketPath);
+            throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
+        }
+        this.listenFd = listen;
+        this.epoll = ep;
+        this.wake = ev;
+        this.backend = new VhostUserBackend(name, new LoopQueues());
+        this.control = new Thread(this::serve, "vhost-user-" + name);
+        control.setDaemon(true);
+        control.start();
+    }
+
+    /** A blocking listening socket: the control thread waits in accept(). */
+    private static int bind(String name, Path path) {
+        final String object = name + " " + path;
+        final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length >= SysSocket.SOCKADDR_UN_SIZE - 2) {
+            throw new NativeException("bind", object, Errno.ENAMETOOLONG, "the path is longer than 107 bytes");
+        }
+        final int fd = Syscall.LIBC.socket(SysSocket.AF_UNIX, SysSocket.SOCK_STREAM | SysSocket.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw NativeException.of("socket", object, Syscall.errno());
+        }
+        final Pointer address = Syscall.allocate(SysSocket.SOCKADDR_UN_SIZE);
+        address.putShort(0, (short) SysSocket.AF_UNIX);
+        address.put(2, bytes, 0, bytes.length);
+        if (Syscall.LIBC.bind(fd, address, 2 + bytes.length + 1) < 0) {
+            final int errno = Syscall.errno();
+            Syscall.closeQuietly(fd);
+            throw new NativeException("bind", object, errno, errno == Errno.EADDRINUSE
+                    ? "the path exists; remove it or choose another path" : NativeException.defaultHint(errno));
+        }
+        if (Syscall.LIBC.listen(fd, 1) < 0) {
+            final int errno = Syscall.errno();
+            Syscall.closeQuietly(fd);
+            deleteQuietly(path);
+            throw NativeException.of("listen", object, errno);
+        }
+        return fd;
+    }
+
+    /** How queue hand-overs reach the loop: the data plane's synchronous call. Until set, they run on the caller. */
+    public void setLoopRunner(Consumer<Runnable> runner) {
+        this.loopRunner = runner;
+    }
+
+    public Path socketPath() {
+        return socketPath;
+    }
+
+    /** Front-end connections accepted so far. */
+    public long connections() {
+        return connections;
+    }
+
+    /** Whether both queues run (a guest driver is up). Loop thread. */
+    public boolean running() {
+        return rxQueue != null && txQueue != null;
+    }
+
+    @Override
+    public FileDescriptor fileDescriptor() {
+        return epoll;
+    }
+
+    // ---- control thread -------------------------------------------------------------------------------------------
+
+    private void serve() {
+        while (!closing) {
+            final int fd = Syscall.LIBC.accept4(listenFd, null, null, SysSocket.SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (closing) {
+                    return;
+                }
+                if (Syscall.errno() != Errno.EINTR) {
+                    LOG.log(System.Logger.Level.ERROR, "port " + name() + ": accept: " + Errno.name(Syscall.errno()));
+                    sleepQuietly();
+                }
+                continue;
+            }
+            connections++;
+            LOG.log(System.Logger.Level.INFO, "port " + name() + ": vhost-user front-end connected on " + socketPath);
+            final MessageChannel ch = new MessageChannel(name(), fd);
+            channel = ch;
+            try {
+                while (!closing) {
+                    final Message m = ch.read();
+                    byte[] reply;
+                    try {
+                        reply = backend.handle(m);
+                    } catch (ProtocolException e) {
+                        if (backend.wantsAck(m)) {
+                            ch.replyU64(m.request(), 1);
+                        }
+                        throw e;
+                    }
+                    if (reply != null) {
+                        ch.reply(m.request(), reply);
+                    } else if (backend.wantsAck(m)) {
+                        ch.replyU64(m.request(), 0);
+                    }
+                }
+            } catch (EOFException e) {
+                LOG.log(System.Logger.Level.INFO, "port " + name() + ": vhost-user front-end disconnected");
+            } catch (ProtocolException e) {
+                counters().errors++;
+                LOG.log(System.Logger.Level.ERROR, "port " + name() + ": " + e.getMessage() + "; connection closed, "
+                        + "device reset");
+            } catch (IOException | RuntimeException e) {
+                counters().errors++;
+                LOG.log(System.Logger.Level.ERROR, "port " + name() + ": vhost-user connection failed: "
+                        + e.getMessage() + "; device reset");
+            } finally {
+                channel = null;
+                backend.close();
+                ch.close();
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Queue hand-overs, run on the loop through the runner. */
+    private final class LoopQueues implements VhostUserBackend.Queues {
+        @Override
+        public void started(int index, SplitQueue queue, int kickFd, int callFd) {
+            setNonBlocking(kickFd);
+            loopRunner.accept(() -> onStarted(index, queue, kickFd, callFd));
+        }
+
+        @Override
+        public void stopped(int index) {
+            loopRunner.accept(() -> onStopped(index));
+        }
+
+        @Override
+        public void memoryChanged(GuestMemory memory) {
+            // Queues are stopped before the table changes and started after; nothing here holds the old table.
+        }
+    }
+
+    private static void setNonBlocking(int fd) {
+        if (fd >= 0) {
+            final int flags = Syscall.LIBC.fcntl(fd, Fcntl.F_GETFL, 0);
+            if (flags >= 0) {
+                Syscall.LIBC.fcntl(fd, Fcntl.F_SETFL, flags | Fcntl.O_NONBLOCK);
+            }
+        }
+    }
+
+    // ---- loop thread ----------------------------------------------------------------------------------------------
+
+    private void onStarted(int index, SplitQueue queue, int kickFd, int callFd) {
+        mergeable = (backend.features() & 1L << io.uniswitch.tendernet.vhostuser.protocol.VhostUser
+                .VIRTIO_NET_F_MRG_RXBUF) != 0;
+        if (kickFd >= 0) {
+            try {
+                Native.epollCtlAdd(epoll.intValue(), kickFd, Native.EPOLLIN);
+            } catch (IOException e) {
+                counters().errors++;
+            }
+        }
+        queue.setKicksWanted(true);
+        if (index == VhostUserBackend.RX) {
+            rxQueue = queue;
+            rxKick = kickFd;
+            rxCall = callFd;
+        } else {
+            txQueue = queue;
+            txKick = kickFd;
+            txCall = callFd;
+        }
+        signalWake();
+    }
+
+    private void onStopped(int index) {
+        final int kick = index == VhostUserBackend.RX ? rxKick : txKick;
+        if (kick >= 0) {
+            try {
+                Native.epollCtlDel(epoll.intValue(), kick);
+            } catch (IOException e) {
+                // The fd may already be closed by the front-end's side; nothing to undo.
+            }
+        }
+        if (index == VhostUserBackend.RX) {
+            rxQueue = null;
+            rxKick = -1;
+            rxCall = -1;
+            dropQueued();
+        } else {
+            txQueue = null;
+            txKick = -1;
+            txCall = -1;
+        }
+    }
+
+    private void signalWake() {
+        if (!woken) {
+            woken = true;
+            Native.eventFdWrite(wake.intValue(), 1);
+        }
+    }
+
+    private static void drainEventFd(int fd) {
+        if (fd >= 0) {
+            final long n = Syscall.LIBC.read(fd, KICK_SCRATCH.address(), 8);
+            if (n < 0 && Syscall.errno() != Errno.EAGAIN) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    protected int readFrame(ByteBuf dst) {
+        // Not used: receive() takes chains from the TX queue.
+        return 0;
+    }
+
+    @Override
+    public int receive(FrameBatch batch) {
+        if (woken) {
+            Native.eventFdRead(wake.intValue());
+            woken = false;
+        }
+        drainEventFd(rxKick);
+        if (rxQueue != null && hasPendingTx()) {
+            flush();
+        }
+        final SplitQueue q = txQueue;
+        if (q == null) {
+            return 0;
+        }
+        drainEventFd(txKick);
+        final PortCounters c = counters();
+        final Chain chain = txChain;
+        int n = 0;
+        boolean returned = false;
+        while (batch.remaining() > 0) {
+            final int head = q.pop(chain);
+            if (head == SplitQueue.EMPTY) {
+                break;
+            }
+            if (head < 0) {
+                onBrokenQueue("TX", head);
+                break;
+            }
+            final long length = chain.readableBytes() - NET_HDR_BYTES;
+            if (length < RUNT_BYTES || length > maxFrameBytes) {
+                c.drop(length < RUNT_BYTES ? DropReason.RUNT : DropReason.FRAME_TOO_LARGE);
+            } else {
+                final ByteBuf f = allocator.directBuffer((int) length, (int) length);
+                copyOut(chain, f);
+                c.rxFrames++;
+                c.rxBytes += length;
+                batch.add(f);
+                n++;
+            }
+            q.addUsed(head, 0);
+            returned = true;
+        }
+        if (returned) {
+            q.publishUsed();
+            if (q.needsNotify() && txCall >= 0) {
+                Native.eventFdWrite(txCall, 1);
+            }
+        }
+        q.setKicksWanted(true);
+        if (q.available() > 0) {
+            signalWake();
+        }
+        return n;
+    }
+
+    /** Copies a TX chain's frame (its readable bytes after the virtio-net header) into f. */
+    private static void copyOut(Chain chain, ByteBuf f) {
+        long skip = NET_HDR_BYTES;
+        final long dst = f.memoryAddress();
+        int at = 0;
+        for (int s = 0; s < chain.readableSegments(); s++) {
+            long src = chain.address(s);
+            long len = chain.length(s);
+            if (skip > 0) {
+                final long k = Math.min(skip, len);
+                src += k;
+                len -= k;
+                skip -= k;
+            }
+            if (len > 0) {
+                PlatformDependent.copyMemory(src, dst + at, len);
+                at += (int) len;
+            }
+        }
+        f.writerIndex(at);
+    }
+
+    private void onBrokenQueue(String which, int code) {
+        counters().errors++;
+        LOG.log(System.Logger.Level.ERROR, "port " + name() + ": the guest's " + which + " queue is malformed (code "
+                + code + "); the queue stops until the guest resets the device");
+    }
+
+    @Override
+    protected int writeQueued() {
+        final SplitQueue q = rxQueue;
+        if (q == null) {
+            dropQueued();
+            return 0;
+        }
+        final EgressQueue queue = egressQueue();
+        final PortCounters c = counters();
+        int written = 0;
+        ByteBuf f;
+        while ((f = queue.peek()) != null) {
+            final int r = fill(q, f);
+            if (r == 0) {
+                break;
+            }
+            queue.poll();
+            if (r > 0) {
+                c.txFrames++;
+                c.txBytes += f.readableBytes();
+                written++;
+            } else {
+                c.drop(DropReason.TX_ERROR);
+            }
+            f.release();
+        }
+        if (written > 0) {
+            q.publishUsed();
+            if (q.needsNotify() && rxCall >= 0) {
+                Native.eventFdWrite(rxCall, 1);
+            }
+        }
+        // Out of guest buffers: ask for a kick when the guest adds some; the frame waits in the queue meanwhile.
+        q.setKicksWanted(true);
+        return written;
+    }
+
+    /** Writes one frame into RX buffers; returns 1, 0 when the guest has too few buffers now, -1 for a bad queue. */
+    private int fill(SplitQueue q, ByteBuf f) {
+        final long need = NET_HDR_BYTES + (long) f.readableBytes();
+        long room = 0;
+        int k = 0;
+        while (room < need) {
+            if (k == (mergeable ? MAX_RX_CHAINS : 1)) {
+                q.rewind(k);
+                return -1;
+            }
+            final int head = q.pop(rxChains[k]);
+            if (head == SplitQueue.EMPTY) {
+                q.rewind(k);
+                return 0;
+            }
+            if (head < 0) {
+                onBrokenQueue("RX", head);
+                q.rewind(k);
+                return -1;
+            }
+            room += rxChains[k].writableBytes();
+            k++;
+        }
+        // Header, then the frame, spread over the chains' writable segments in order.
+        long srcAddr = f.memoryAddress() + f.readerIndex();
+        long left = f.readableBytes();
+        boolean header = true;
+        for (int i = 0; i < k; i++) {
+            final Chain ch = rxChains[i];
+            int used = 0;
+            for (int s = ch.readableSegments(); s < ch.segments() && (header || left > 0); s++) {
+                long dst = ch.address(s);
+                long len = ch.length(s);
+                if (header) {
+                    if (len < NET_HDR_BYTES) {
+                        q.rewind(k);
+                        return -1;
+                    }
+                    PlatformDependent.setMemory(dst, NET_HDR_BYTES, (byte) 0);
+                    PlatformDependent.putShort(dst + NUM_BUFFERS_OFFSET, (short) k);
+                    dst += NET_HDR_BYTES;
+                    len -= NET_HDR_BYTES;
+                    used += NET_HDR_BYTES;
+                    header = false;
+                }
+                final long n = Math.min(len, left);
+                if (n > 0) {
+                    PlatformDependent.copyMemory(srcAddr, dst, n);
+                    srcAddr += n;
+                    left -= n;
+                    used += (int) n;
+                }
+            }
+            q.addUsed(ch.head(), used);
+        }
+        return 1;
+    }
+
+    private void dropQueued() {
+        final EgressQueue queue = egressQueue();
+        ByteBuf f;
+        while ((f = queue.poll()) != null) {
+            f.release();
+            counters().drop(DropReason.PORT_DOWN);
+        }
+    }
+
+    @Override
+    protected int writeFrame(ByteBuf f) {
+        // Not used: writeQueued() fills guest buffers directly.
+        return WRITE_FAILED;
+    }
+
+    @Override
+    protected void closeDevice() {
+        closing = true;
+        // This runs on the loop: hand-overs the control thread makes while it winds down run in place, not queued
+        // behind this call (which waits for that thread).
+        loopRunner = Runnable::run;
+        Syscall.LIBC.shutdown(listenFd, 2);
+        final MessageChannel ch = channel;
+        if (ch != null) {
+            Syscall.LIBC.shutdown(ch.fd(), 2);
+        }
+        try {
+            control.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rxQueue = null;
+        txQueue = null;
+        dropQueued();
+        super.closeDevice();
+        Syscall.closeQuietly(listenFd);
+        closeQuietly(epoll);
+        closeQuietly(wake);
+        deleteQuietly(socketPath);
+    }
+
+    private static void closeQuietly(FileDescriptor fd) {
+        if (fd != null) {
+            try {
+                fd.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "close: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + path + ": " + e.getMessage());
+        }
+    }
+}

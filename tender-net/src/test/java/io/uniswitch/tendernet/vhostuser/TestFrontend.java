@@ -1,0 +1,217 @@
+package io.uniswitch.tendernet.vhostuser;
+
+import io.netty.util.internal.PlatformDependent;
+import io.uniswitch.tap.linux.Mman;
+import io.uniswitch.tap.linux.SysSocket;
+import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.vhostuser.protocol.Message;
+import io.uniswitch.tendernet.vhostuser.protocol.MessageChannel;
+import io.uniswitch.tendernet.vhostuser.protocol.VhostUser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.Pointer;
+
+/**
+ * A vhost-user front-end and virtio-net driver in one, for tests: it connects to a port's socket as QEMU does,
+ * shares guest RAM (a memfd it maps itself), sets up queue 0 (RX) with receive buffers posted and queue 1 (TX), and
+ * then sends and receives frames as a guest's driver would, kicking and reading the rings directly. Not thread-safe.
+ */
+final class TestFrontend implements AutoCloseable {
+    static final int QUEUE_SIZE = 256;
+    static final int BUFFER_BYTES = 2048;
+    private static final long RAM_BYTES = 4 << 20;
+    private static final long RX_DESC = 0x0;
+    private static final long RX_AVAIL = 0x1000;
+    private static final long RX_USED = 0x2000;
+    private static final long TX_DESC = 0x4000;
+    private static final long TX_AVAIL = 0x5000;
+    private static final long TX_USED = 0x6000;
+    private static final long RX_BUFFERS = 0x10000;
+    private static final long TX_BUFFERS = RX_BUFFERS + (long) QUEUE_SIZE * BUFFER_BYTES;
+
+    private final MessageChannel channel;
+    private final int ram;
+    private final long base;
+    private final int[] kick = new int[2];
+    private final int[] call = new int[2];
+    private int txAvail;
+    private int rxAvail;
+    private int rxUsedSeen;
+    private int txUsedSeen;
+    private int txInFlight;
+
+    private TestFrontend(MessageChannel channel, int ram, long base) {
+        this.channel = channel;
+        this.ram = ram;
+        this.base = base;
+    }
+
+    /** Connects to the port's socket (waiting up to 2 s for it) and maps guest RAM. */
+    static TestFrontend connect(Path socket) throws IOException, InterruptedException {
+        int fd = Syscall.LIBC.socket(SysSocket.AF_UNIX, SysSocket.SOCK_STREAM | SysSocket.SOCK_CLOEXEC, 0);
+        Pointer address = Syscall.allocate(SysSocket.SOCKADDR_UN_SIZE);
+        address.putShort(0, (short) SysSocket.AF_UNIX);
+        byte[] bytes = socket.toString().getBytes(StandardCharsets.UTF_8);
+        address.put(2, bytes, 0, bytes.length);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (Syscall.LIBC.connect(fd, address, 2 + bytes.length + 1) < 0) {
+            if (System.nanoTime() > deadline) {
+                Syscall.closeQuietly(fd);
+                throw new IOException("connect " + socket + " failed");
+            }
+            Thread.sleep(10);
+        }
+        int ram = Syscall.LIBC.memfd_create("guest-ram", 0);
+        Syscall.LIBC.ftruncate(ram, RAM_BYTES);
+        long base = Syscall.LIBC.mmap(null, RAM_BYTES, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, ram, 0);
+        PlatformDependent.setMemory(base, RAM_BYTES, (byte) 0);
+        return new TestFrontend(new MessageChannel("frontend", fd), ram, base);
+    }
+
+    MessageChannel channel() {
+        return channel;
+    }
+
+    /** Sends a request and, if it has one, returns the reply. */
+    Message request(int request, byte[] payload, boolean expectReply, int... fds) throws Exception {
+        channel.send(request, VhostUser.VERSION, payload, fds);
+        return expectReply ? channel.read() : null;
+    }
+
+    private static byte[] u64(long v) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(v).array();
+    }
+
+    private static byte[] state(int index, int num) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(index).putInt(num).array();
+    }
+
+    /** Negotiates {@code features}, shares RAM, sets up both queues and posts all RX buffers. */
+    void start(long features) throws Exception {
+        request(VhostUser.GET_FEATURES, new byte[0], true);
+        request(VhostUser.SET_FEATURES, u64(features), false);
+        request(VhostUser.SET_OWNER, new byte[0], false);
+        byte[] table = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder()).putInt(1).putInt(0).putLong(0)
+                .putLong(RAM_BYTES).putLong(base).putLong(0).array();
+        request(VhostUser.SET_MEM_TABLE, table, false, ram);
+        long[][] rings = {{RX_DESC, RX_AVAIL, RX_USED}, {TX_DESC, TX_AVAIL, TX_USED}};
+        for (int q = 0; q < 2; q++) {
+            kick[q] = Syscall.LIBC.eventfd(0, 0x800);
+            call[q] = Syscall.LIBC.eventfd(0, 0x800);
+            request(VhostUser.SET_VRING_NUM, state(q, QUEUE_SIZE), false);
+            request(VhostUser.SET_VRING_BASE, state(q, 0), false);
+            byte[] addr = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder()).putInt(q).putInt(0)
+                    .putLong(base + rings[q][0]).putLong(base + rings[q][2]).putLong(base + rings[q][1]).putLong(0)
+                    .array();
+            request(VhostUser.SET_VRING_ADDR, addr, false);
+            request(VhostUser.SET_VRING_KICK, u64(q), false, kick[q]);
+            request(VhostUser.SET_VRING_CALL, u64(q), false, call[q]);
+            if ((features & 1L << VhostUser.VHOST_USER_F_PROTOCOL_FEATURES) != 0) {
+                request(VhostUser.SET_VRING_ENABLE, state(q, 1), false);
+            }
+        }
+        for (int i = 0; i < QUEUE_SIZE; i++) {
+            desc(RX_DESC, i, RX_BUFFERS + (long) i * BUFFER_BYTES, BUFFER_BYTES, 2);
+            PlatformDependent.putShort(base + RX_AVAIL + 4 + 2L * i, (short) i);
+        }
+        rxAvail = QUEUE_SIZE;
+        PlatformDependent.putShort(base + RX_AVAIL + 2, (short) rxAvail);
+        kick(0);
+        // Let the back-end finish the last messages before frames flow (GET_QUEUE_NUM has a reply).
+        request(VhostUser.GET_QUEUE_NUM, new byte[0], true);
+    }
+
+    private void desc(long table, int i, long gpa, int len, int flags) {
+        long d = base + table + 16L * i;
+        PlatformDependent.putLong(d, gpa);
+        PlatformDependent.putInt(d + 8, len);
+        PlatformDependent.putShort(d + 12, (short) flags);
+        PlatformDependent.putShort(d + 14, (short) 0);
+    }
+
+    private void kick(int q) {
+        Pointer one = Syscall.allocate(8);
+        one.putLong(0, 1);
+        Syscall.LIBC.write(kick[q], one.address(), 8);
+    }
+
+    /** Returns TX chains the device has used; true when there is room for another frame. */
+    private boolean reclaimTx() {
+        int used = PlatformDependent.getShort(base + TX_USED + 2) & 0xffff;
+        txInFlight -= (used - txUsedSeen) & 0xffff;
+        txUsedSeen = used;
+        return txInFlight < QUEUE_SIZE;
+    }
+
+    /** Queues one frame on TX (virtio-net header + frame in one buffer); returns false when the ring is full. */
+    boolean send(byte[] frame, boolean kickNow) {
+        if (!reclaimTx()) {
+            return false;
+        }
+        int i = txAvail % QUEUE_SIZE;
+        long buf = TX_BUFFERS + (long) i * BUFFER_BYTES;
+        PlatformDependent.setMemory(base + buf, VhostUserPort.NET_HDR_BYTES, (byte) 0);
+        PlatformDependent.copyMemory(frame, 0, base + buf + VhostUserPort.NET_HDR_BYTES, frame.length);
+        desc(TX_DESC, i, buf, VhostUserPort.NET_HDR_BYTES + frame.length, 0);
+        PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * i, (short) i);
+        txAvail++;
+        txInFlight++;
+        java.lang.invoke.VarHandle.releaseFence();
+        PlatformDependent.putShort(base + TX_AVAIL + 2, (short) txAvail);
+        if (kickNow) {
+            kick(1);
+        }
+        return true;
+    }
+
+    void kickTx() {
+        kick(1);
+    }
+
+    /** Frames the device put in RX buffers since the last call; each buffer is posted again. */
+    List<byte[]> receive() {
+        List<byte[]> frames = new ArrayList<>();
+        int used = PlatformDependent.getShort(base + RX_USED + 2) & 0xffff;
+        java.lang.invoke.VarHandle.acquireFence();
+        boolean reposted = false;
+        while (rxUsedSeen != used) {
+            long e = base + RX_USED + 4 + 8L * (rxUsedSeen % QUEUE_SIZE);
+            int id = PlatformDependent.getInt(e);
+            int len = PlatformDependent.getInt(e + 4);
+            long buf = base + RX_BUFFERS + (long) id * BUFFER_BYTES;
+            int buffers = PlatformDependent.getShort(buf + 10);
+            if (buffers != 1) {
+                throw new AssertionError("num_buffers " + buffers + " for a frame that fits one buffer");
+            }
+            byte[] f = new byte[len - VhostUserPort.NET_HDR_BYTES];
+            PlatformDependent.copyMemory(buf + VhostUserPort.NET_HDR_BYTES, f, 0, f.length);
+            frames.add(f);
+            PlatformDependent.putShort(base + RX_AVAIL + 4 + 2L * (rxAvail % QUEUE_SIZE), (short) id);
+            rxAvail++;
+            rxUsedSeen = (rxUsedSeen + 1) & 0xffff;
+            reposted = true;
+        }
+        if (reposted) {
+            java.lang.invoke.VarHandle.releaseFence();
+            PlatformDependent.putShort(base + RX_AVAIL + 2, (short) rxAvail);
+            kick(0);
+        }
+        return frames;
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+        for (int q = 0; q < 2; q++) {
+            Syscall.closeQuietly(kick[q]);
+            Syscall.closeQuietly(call[q]);
+        }
+        Syscall.LIBC.munmap(base, RAM_BYTES);
+        Syscall.closeQuietly(ram);
+    }
+}

@@ -1,0 +1,213 @@
+package io.uniswitch.tendernet.vhostuser;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.uniswitch.bridge.engine.DropReason;
+import io.uniswitch.bridge.engine.FrameBatch;
+import io.uniswitch.tap.linux.NativeException;
+import io.uniswitch.tendernet.vhostuser.protocol.VhostUser;
+import java.io.EOFException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The vhost-user port with {@link TestFrontend} as the VM: frames both ways through real shared memory, rings and
+ * eventfds; a protocol error that resets the device and a front-end that connects again; close while connected. A
+ * single-thread executor plays the event loop, as the data plane's runner does.
+ */
+class VhostUserPortTest {
+    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
+
+    @TempDir
+    Path dir;
+
+    private final ExecutorService loop = Executors.newSingleThreadExecutor();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        loop.shutdownNow();
+    }
+
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        return loop.submit(task).get();
+    }
+
+    private VhostUserPort port(String name) {
+        VhostUserPort p = new VhostUserPort(name, dir.resolve(name + ".sock"), 1500, 1024, ALLOC);
+        p.setLoopRunner(r -> {
+            try {
+                loop.submit(r).get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        toClose.add(() -> onLoop(() -> {
+            p.close();
+            return null;
+        }));
+        return p;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static byte[] frame(int length, int fill) {
+        byte[] f = new byte[length];
+        for (int i = 0; i < length; i++) {
+            f[i] = (byte) (fill + i);
+        }
+        f[0] = 2;
+        f[6] = 2;
+        return f;
+    }
+
+    private List<byte[]> receive(VhostUserPort p, int want) throws Exception {
+        List<byte[]> got = new ArrayList<>();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (got.size() < want && System.nanoTime() < deadline) {
+            got.addAll(onLoop(() -> {
+                FrameBatch batch = new FrameBatch();
+                p.receive(batch);
+                List<byte[]> out = new ArrayList<>();
+                for (int i = 0; i < batch.size(); i++) {
+                    out.add(ByteBufUtil.getBytes(batch.get(i)));
+                }
+                batch.releaseAll();
+                return out;
+            }));
+        }
+        return got;
+    }
+
+    private TestFrontend connect(VhostUserPort p, long features) throws Exception {
+        TestFrontend vm = TestFrontend.connect(p.socketPath());
+        toClose.add(vm);
+        vm.start(features);
+        await(() -> {
+            try {
+                return onLoop(p::running);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "both queues running");
+        return vm;
+    }
+
+    @Test
+    void framesCrossBothWaysThroughGuestMemory() throws Exception {
+        VhostUserPort p = port("vm0");
+        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        byte[] a = frame(60, 1);
+        byte[] b = frame(1514, 9);
+        assertTrue(vm.send(a, false));
+        assertTrue(vm.send(b, true));
+        List<byte[]> got = receive(p, 2);
+        assertEquals(2, got.size());
+        assertArrayEquals(a, got.get(0));
+        assertArrayEquals(b, got.get(1));
+
+        // And back: 300 frames, more than the 256 RX buffers at once, so the port waits for the guest to repost.
+        List<byte[]> received = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            final int n = i;
+            onLoop(() -> {
+                ByteBuf f = ALLOC.directBuffer(100);
+                f.writeBytes(frame(100, n));
+                p.transmit(f);
+                return p.flush();
+            });
+            received.addAll(vm.receive());
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (received.size() < 300 && System.nanoTime() < deadline) {
+            onLoop(() -> p.receive(new FrameBatch()));
+            received.addAll(vm.receive());
+        }
+        assertEquals(300, received.size());
+        for (int i = 0; i < 300; i++) {
+            assertArrayEquals(frame(100, i), received.get(i), "frame " + i);
+        }
+        assertEquals(2, p.counters().rxFrames);
+        assertEquals(300, p.counters().txFrames);
+    }
+
+    @Test
+    void aRuntAndAnOversizeFrameFromTheGuestAreCountedDrops() throws Exception {
+        VhostUserPort p = port("vm1");
+        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        vm.send(new byte[10], false);
+        vm.send(frame(1600, 3), false);
+        vm.send(frame(64, 4), true);
+        List<byte[]> got = receive(p, 1);
+        assertEquals(1, got.size());
+        assertEquals(1, p.counters().dropCount(DropReason.RUNT));
+        assertEquals(1, p.counters().dropCount(DropReason.FRAME_TOO_LARGE));
+    }
+
+    @Test
+    void aProtocolErrorResetsTheDeviceAndTheVmMayConnectAgain() throws Exception {
+        VhostUserPort p = port("vm2");
+        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        vm.request(VhostUser.SET_FEATURES, new byte[8], false);
+        assertThrows(EOFException.class, () -> vm.channel().read(), "the switch closes the connection");
+        await(() -> {
+            try {
+                return !onLoop(p::running);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "queues stopped");
+        // Frames for a VM without queues are dropped as PORT_DOWN, not kept.
+        onLoop(() -> {
+            p.transmit(ALLOC.directBuffer(60).writeBytes(frame(60, 0)));
+            return p.flush();
+        });
+        assertEquals(1, p.counters().dropCount(DropReason.PORT_DOWN));
+        TestFrontend again = connect(p, VhostUserBackend.FEATURES);
+        again.send(frame(60, 5), true);
+        assertEquals(1, receive(p, 1).size());
+        assertEquals(2, p.connections());
+    }
+
+    @Test
+    void anExistingSocketPathIsAnErrorAndCloseRemovesTheSocket() throws Exception {
+        Path taken = dir.resolve("taken.sock");
+        Files.writeString(taken, "x");
+        NativeException e = assertThrows(NativeException.class,
+                () -> new VhostUserPort("vm3", taken, 1500, 64, ALLOC));
+        assertTrue(e.getMessage().contains("vm3") && e.getMessage().contains("the path exists"), e.getMessage());
+        VhostUserPort p = new VhostUserPort("vm4", dir.resolve("vm4.sock"), 1500, 64, ALLOC);
+        TestFrontend vm = TestFrontend.connect(p.socketPath());
+        toClose.add(vm);
+        vm.start(VhostUserBackend.FEATURES);
+        p.close();
+        assertFalse(Files.exists(dir.resolve("vm4.sock")));
+    }
+}
