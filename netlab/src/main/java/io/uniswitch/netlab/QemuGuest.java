@@ -93,7 +93,7 @@ public final class QemuGuest implements AutoCloseable {
      *     {@code -netdev dgram}, bound here and sending to {@code streamSocket} (one frame per datagram)
      */
     public record Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
-            Duration bootTimeout, Path consoleLog, int mtu, Path streamSocket, Path dgramLocal) {
+            Duration bootTimeout, Path consoleLog, int mtu, Path streamSocket, Path dgramLocal, boolean vhostUser) {
         public Options {
             if (dgramLocal != null && (streamSocket == null || dgramLocal.toString().contains(","))) {
                 throw new IllegalArgumentException("dgramLocal needs streamSocket (the remote) and no ',': "
@@ -129,59 +129,69 @@ public final class QemuGuest implements AutoCloseable {
          */
         public Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
                 Duration bootTimeout, Path consoleLog, int mtu) {
-            this(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu, null, null);
+            this(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu, null, null, false);
         }
 
         public static Options of(String tap, String ipv4Cidr) {
             return new Options(tap, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, null, null);
+                    null, 0, null, null, false);
         }
 
         /** As {@link #of}, with the NIC on {@code -netdev stream} to a unix socket instead of a tap. */
         public static Options ofStream(Path socket, String ipv4Cidr) {
             return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, Objects.requireNonNull(socket, "socket"), null);
+                    null, 0, Objects.requireNonNull(socket, "socket"), null, false);
+        }
+
+        /**
+         * As {@link #of}, with the NIC a vhost-user device served at {@code socket} (a uniswitch {@code vhost-user}
+         * port): guest RAM in a shared memfd, {@code -netdev vhost-user}, and {@code vectors=0} (INTx), since QEMU 7.2
+         * under TCG crashes when a vhost-user virtio-net-pci device starts with MSI-X.
+         */
+        public static Options ofVhostUser(Path socket, String ipv4Cidr) {
+            return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
+                    null, 0, Objects.requireNonNull(socket, "socket"), null, true);
         }
 
         /** As {@link #of}, with the NIC on {@code -netdev dgram} from {@code local} to {@code remote}. */
         public static Options ofDgram(Path remote, Path local, String ipv4Cidr) {
             return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, Objects.requireNonNull(remote, "remote"), Objects.requireNonNull(local, "local"));
+                    null, 0, Objects.requireNonNull(remote, "remote"), Objects.requireNonNull(local, "local"), false);
         }
 
         public Options withNetns(Netns ns) {
             return new Options(tap, ns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withMac(String newMac) {
             return new Options(tap, netns, newMac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withMemory(String newMemory) {
             return new Options(tap, netns, mac, ipv4Cidr, newMemory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withAccel(Accel newAccel) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, newAccel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withBootTimeout(Duration timeout) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, timeout, consoleLog, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withConsoleLog(Path log) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, log, mtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         public Options withMtu(int newMtu) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, newMtu,
-                    streamSocket, dgramLocal);
+                    streamSocket, dgramLocal, vhostUser);
         }
 
         /** The guest's address without the prefix length. */
@@ -395,11 +405,21 @@ public final class QemuGuest implements AutoCloseable {
                 "-append", append.toString(),
                 "-netdev", netdev(opts),
                 // romfile= skips the iPXE option ROM: nothing boots from the network and it costs TCG time.
-                "-device", "virtio-net-pci,netdev=net0,mac=" + opts.mac() + ",romfile="));
+                "-device", "virtio-net-pci,netdev=net0,mac=" + opts.mac() + ",romfile="
+                        + (opts.vhostUser() ? ",vectors=0" : "")));
+        if (opts.vhostUser()) {
+            // The back-end maps guest RAM, so it must be a shareable file: a memfd, as the NUMA node's memory.
+            argv.addAll(List.of("-object", "memory-backend-memfd,id=mem0,size=" + opts.memory() + ",share=on",
+                    "-numa", "node,memdev=mem0",
+                    "-chardev", "socket,id=chr0,path=" + opts.streamSocket() + ",reconnect=1"));
+        }
         return argv;
     }
 
     private static String netdev(Options opts) {
+        if (opts.vhostUser()) {
+            return "vhost-user,id=net0,chardev=chr0";
+        }
         if (opts.streamSocket() == null) {
             return "tap,id=net0,ifname=" + opts.tap() + ",script=no,downscript=no,vnet_hdr=off";
         }

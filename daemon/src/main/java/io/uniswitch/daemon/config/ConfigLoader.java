@@ -51,6 +51,7 @@ public final class ConfigLoader {
             "queue", "command", "stop-timeout", "buffer");
     /** A user or group name as useradd accepts it, or a numeric id. */
     private static final Set<String> QEMU_KEYS = Set.of("name", "type", "socket", "mode", "mtu", "queue");
+    private static final Set<String> VHOST_USER_KEYS = Set.of("name", "type", "socket", "mode", "mtu", "queue");
     /** sun_path holds 108 bytes including the terminating NUL. */
     static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile(
@@ -241,10 +242,11 @@ public final class ConfigLoader {
         if (type == null) {
             throw error(raw.get("type").getValueNode(), where + ": unknown type \"" + typeText
                     + "\"; use one of: tap (a tap device the switch owns), netdev (an existing interface), "
-                    + "tender (a solo5 tender's network), qemu (a VM's NIC over a unix socket)");
+                    + "tender (a solo5 tender's network), qemu (a VM's NIC over a unix socket), vhost-user (a VM's "
+                    + "virtio-net device served by the switch)");
         }
         Set<String> allowed = type == PortType.TAP ? TAP_KEYS : type == PortType.TENDER ? TENDER_KEYS
-                : type == PortType.QEMU ? QEMU_KEYS : NETDEV_KEYS;
+                : type == PortType.QEMU ? QEMU_KEYS : type == PortType.VHOST_USER ? VHOST_USER_KEYS : NETDEV_KEYS;
         for (NodeTuple t : raw.values()) {
             String key = ((ScalarNode) t.getKeyNode()).getValue();
             if (!allowed.contains(key)) {
@@ -254,9 +256,9 @@ public final class ConfigLoader {
                 } else if (key.equals("mac")) {
                     extra = " (`mac` applies to types tap and tender only)";
                 } else if (key.equals("socket")) {
-                    extra = " (`socket` applies to type qemu only)";
-                } else if (key.equals("mode") && type != PortType.QEMU) {
-                    extra = " (`mode` applies to types tender and qemu only)";
+                    extra = " (`socket` applies to types qemu and vhost-user only)";
+                } else if (key.equals("mode")) {
+                    extra = " (`mode` applies to types tender, qemu and vhost-user only)";
                 } else if (key.equals("user") || key.equals("group") || key.equals("command")
                         || key.equals("stop-timeout") || key.equals("buffer")) {
                     extra = " (`" + key + "` applies to type tender only)";
@@ -268,7 +270,8 @@ public final class ConfigLoader {
         int mtu = 0;
         if (raw.containsKey("mtu")) {
             mtu = integer(raw.get("mtu").getValueNode(), where + ": mtu", MIN_MTU, MAX_MTU);
-        } else if (type == PortType.TAP || type == PortType.TENDER || type == PortType.QEMU) {
+        } else if (type == PortType.TAP || type == PortType.TENDER || type == PortType.QEMU
+                || type == PortType.VHOST_USER) {
             mtu = PortConfig.DEFAULT_TAP_MTU;
         }
         TenderMode mode = null;
@@ -301,6 +304,21 @@ public final class ConfigLoader {
                 if (qemuMode == null) {
                     throw error(n, where + ": unknown mode \"" + m + "\"; use mode: stream (QEMU -netdev stream, the "
                             + "default) or mode: dgram (QEMU -netdev dgram)");
+                }
+            }
+        }
+        if (type == PortType.VHOST_USER) {
+            socket = socketPath(raw, item, where);
+            if (raw.containsKey("mode")) {
+                Node n = raw.get("mode").getValueNode();
+                String m = scalar(n, where + ": mode");
+                if (m.equals("client")) {
+                    throw error(n, where + ": mode client (the switch connecting to QEMU's socket) is not supported "
+                            + "yet; use mode: server and start QEMU with -chardev socket,path=...,reconnect=1");
+                }
+                if (!m.equals("server")) {
+                    throw error(n, where + ": unknown mode \"" + m + "\"; use mode: server (the default: the switch "
+                            + "listens, QEMU connects)");
                 }
             }
         }

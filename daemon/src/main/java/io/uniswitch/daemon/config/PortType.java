@@ -14,10 +14,15 @@ public enum PortType {
      */
     TENDER,
     /** A VM's NIC over a unix socket the switch listens on or binds: QEMU {@code -netdev stream} or {@code dgram}. */
-    QEMU;
+    QEMU,
+    /**
+     * A VM's virtio-net device over vhost-user: the switch serves the device on a unix socket, QEMU connects
+     * ({@code -netdev vhost-user}) and shares the guest's memory; frames move between guest rings and the switch.
+     */
+    VHOST_USER;
 
     public String configName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     static PortType parse(String s) {

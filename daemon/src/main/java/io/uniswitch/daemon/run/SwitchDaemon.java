@@ -32,6 +32,7 @@ import io.uniswitch.tendernet.qemu.QemuStreamPort;
 import io.uniswitch.tendernet.solo5.TenderFdPort;
 import io.uniswitch.tendernet.solo5.TenderProcess;
 import io.uniswitch.tendernet.solo5.TenderSupervisor;
+import io.uniswitch.tendernet.vhostuser.VhostUserPort;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,7 +154,7 @@ public final class SwitchDaemon implements AutoCloseable {
             throw new StartException(at + ": an interface named " + p.name() + " already exists and is not a tap; "
                     + "choose another name, or declare it as `type: netdev` to attach the existing interface");
         }
-        if (p.type() == PortType.QEMU) {
+        if (p.type() == PortType.QEMU || p.type() == PortType.VHOST_USER) {
             checkQemuSocket(p);
         }
         if (p.type() == PortType.TENDER) {
@@ -342,7 +343,8 @@ public final class SwitchDaemon implements AutoCloseable {
         try {
             Opened o = p.type() == PortType.TAP ? openTap(p, undo)
                     : p.type() == PortType.TENDER ? openTender(p, undo)
-                    : p.type() == PortType.QEMU ? openQemu(p, undo) : openNetdev(p, undo);
+                    : p.type() == PortType.QEMU ? openQemu(p, undo)
+                    : p.type() == PortType.VHOST_USER ? openVhostUser(p, undo) : openNetdev(p, undo);
             port = o.port;
             d = o.details;
             dataplane.addPort(port);
@@ -539,6 +541,31 @@ public final class SwitchDaemon implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": qemu " + p.qemuMode().configName() + " socket "
                 + p.socket() + (p.qemuMode() == QemuMode.DGRAM ? " bound" : " listening") + ", mtu " + p.mtuBytes()
                 + "; QEMU: " + qemuHint(p));
+        return new Opened(port, d);
+    }
+
+    /**
+     * A vhost-user port: the switch listens at the socket path and serves the VM's virtio-net device. Queue hand-overs
+     * from its control thread run on the loop through {@link Dataplane#call}.
+     */
+    private Opened openVhostUser(PortConfig p, UndoStack undo) {
+        checkQemuSocket(p);
+        VhostUserPort port;
+        try {
+            port = new VhostUserPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator);
+        } catch (NativeException e) {
+            throw new StartException(where(p) + ": " + e.getMessage(), e);
+        }
+        port.setLoopRunner(task -> dataplane.call(() -> {
+            task.run();
+            return null;
+        }));
+        undo.push("close vhost-user port " + p.name() + " and remove " + p.socket(), port::close);
+        PortDetails d = new PortDetails(p.name(), VhostUserPort.TYPE, p.mtuBytes(), null, true, null);
+        LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user socket " + p.socket() + " listening, mtu "
+                + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket() + ",reconnect=1 -netdev "
+                + "vhost-user,id=n0,chardev=c0 -object memory-backend-memfd,id=m0,size=RAM,share=on -numa node,"
+                + "memdev=m0");
         return new Opened(port, d);
     }
 

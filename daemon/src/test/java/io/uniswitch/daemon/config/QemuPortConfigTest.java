@@ -46,7 +46,24 @@ class QemuPortConfigTest {
         assertError("{name: vm1, type: qemu, socket: /run/a.sock, mode: seqpacket}", "q.yaml:4: port \"vm1\": "
                 + "unknown mode \"seqpacket\"; use mode: stream");
         assertError("{name: vm1, type: qemu, socket: /run/a.sock, user: bob}", "unknown key \"user\"");
-        assertError("{name: t1, type: tap, socket: /run/a.sock}", "(`socket` applies to type qemu only)");
+        assertError("{name: t1, type: tap, socket: /run/a.sock}",
+                "(`socket` applies to types qemu and vhost-user only)");
+    }
+
+    @Test
+    void vhostUserPortsAreServerSocketsAndClientModeIsRefusedClearly() {
+        PortConfig p = parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock}").port("vm0");
+        assertEquals(PortType.VHOST_USER, p.type());
+        assertEquals("vhost-user", p.type().configName());
+        assertEquals(Path.of("/run/uniswitch/vm0.sock"), p.socket());
+        assertEquals(1500, p.mtuBytes());
+        assertEquals(p.socket(), parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock, mode: server}")
+                .port("vm0").socket());
+        assertError("{name: vm0, type: vhost-user}", "q.yaml:4: port \"vm0\" is missing `socket:`");
+        assertError("{name: vm0, type: vhost-user, socket: /run/a.sock, mode: client}", "mode client (the switch "
+                + "connecting to QEMU's socket) is not supported yet; use mode: server");
+        assertError("{name: vm0, type: vhost-user, socket: /run/a.sock, mode: dgram}", "unknown mode \"dgram\"; use "
+                + "mode: server");
     }
 
     @Test
