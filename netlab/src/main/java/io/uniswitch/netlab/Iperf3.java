@@ -65,12 +65,15 @@ public final class Iperf3 {
         return parse(runClient(client, argv, timeout));
     }
 
-    /** Runs a UDP test at {@code bitsPerSecond} (bounded by iperf3's pacing) with datagrams of {@code payloadBytes}. */
+    /**
+     * Runs a UDP test at {@code bitsPerSecond} (bounded by iperf3's pacing) with datagrams of {@code payloadBytes}.
+     * {@code bitsPerSecond} 0 is iperf3's {@code -b 0}: as fast as the sender can, still bounded by the duration.
+     */
     public static UdpResult udp(Netns client, String server, int port, Duration duration, long bitsPerSecond,
             int payloadBytes, Duration timeout) {
         Objects.requireNonNull(client, "iperf3 runs only inside a namespace this process created");
-        if (bitsPerSecond <= 0) {
-            throw new IllegalArgumentException("UDP needs a positive bit rate (0 would be unlimited)");
+        if (bitsPerSecond < 0) {
+            throw new IllegalArgumentException("UDP bit rate must be 0 (unlimited) or positive: " + bitsPerSecond);
         }
         List<String> argv = clientArgv(server, port, duration, 1);
         argv.addAll(List.of("-u", "-b", Long.toString(bitsPerSecond), "-l", Integer.toString(payloadBytes)));

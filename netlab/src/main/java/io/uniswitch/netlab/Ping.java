@@ -22,6 +22,8 @@ public final class Ping {
     private static final Pattern LOSS = Pattern.compile("([0-9.]+)% packet loss");
     private static final Pattern RTT = Pattern.compile(
             "(?:rtt|round-trip) min/avg/max/(?:mdev|stddev) = ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms");
+    /** iputils' elapsed time on the summary line: "..., 0% packet loss, time 1234ms". */
+    private static final Pattern ELAPSED = Pattern.compile("packet loss, time (\\d+)ms");
     private static final Pattern REPLY_TIME = Pattern.compile("bytes from .*? time[=<]([0-9.]+) ms");
     private static final Duration EXTRA_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_COUNT = 1_000_000;
@@ -33,9 +35,11 @@ public final class Ping {
     /**
      * Summary of one ping run. Times are in milliseconds and NaN when no reply arrived. {@code medianMs} and
      * {@code p99Ms} come from the per-reply times, so they are NaN for {@link #flood} (flood mode prints none).
+     * {@code elapsedMs} is ping's own run time from its summary line (from the first request to the end, including
+     * any wait for missing replies), NaN when it printed none.
      */
     public record Stats(int sent, int received, double lossPercent, double minMs, double avgMs, double maxMs,
-            double mdevMs, double medianMs, double p99Ms) {
+            double mdevMs, double medianMs, double p99Ms, double elapsedMs) {
     }
 
     /**
@@ -86,8 +90,11 @@ public final class Ping {
             max = Double.parseDouble(rtt.group(3));
             mdev = Double.parseDouble(rtt.group(4));
         }
+        Matcher elapsed = ELAPSED.matcher(output);
+        double elapsedMs = elapsed.find() ? Double.parseDouble(elapsed.group(1)) : Double.NaN;
         double[] sorted = sortedReplyTimes(output);
-        return new Stats(sent, received, lossPercent, min, avg, max, mdev, median(sorted), percentile(sorted, 99));
+        return new Stats(sent, received, lossPercent, min, avg, max, mdev, median(sorted), percentile(sorted, 99),
+                elapsedMs);
     }
 
     /** Median of sorted values; NaN when empty. */

@@ -19,6 +19,7 @@ class PingParseTest {
         assertEquals(0.051, stats.avgMs(), EPS);
         assertEquals(0.062, stats.maxMs(), EPS);
         assertEquals(0.005, stats.mdevMs(), EPS);
+        assertEquals(814.0, stats.elapsedMs(), EPS);
         // Replies: 0.062 0.048 0.049 0.051 0.046 -> sorted middle is 0.049, nearest-rank p99 the maximum.
         assertEquals(0.049, stats.medianMs(), EPS);
         assertEquals(0.062, stats.p99Ms(), EPS);
@@ -58,6 +59,7 @@ class PingParseTest {
         assertEquals(0.002, stats.avgMs(), EPS);
         assertEquals(0.037, stats.maxMs(), EPS);
         assertEquals(0.002, stats.mdevMs(), EPS);
+        assertEquals(1.0, stats.elapsedMs(), EPS);
         assertTrue(Double.isNaN(stats.medianMs()));
     }
 

@@ -4,16 +4,26 @@ import io.uniswitch.netlab.Netns;
 import java.io.IOException;
 
 /**
- * One switch under test: sets itself up between the veths {@code pa} and {@code pb} in the switch namespace, and
- * takes itself down again. Driven by the benchmark's main thread; {@link #close} may also run from the shutdown hook,
- * so it is idempotent.
+ * One switch under test: sets itself up between its ports in the switch namespace, and takes itself down again.
+ * Driven by the benchmark's main thread; {@link #close} may also run from the shutdown hook, so it is idempotent.
  */
 interface Dut extends AutoCloseable {
+    /** Stable key in the JSON report ("bridge", "uniswitch", "ovs"). */
+    String id();
+
     /** Column name in the table, at most 16 characters. */
     String name();
 
     /** Short name used in ratio column headers ("uni", "ovs"). */
     String shortName();
+
+    /**
+     * True when GRO, GSO, TSO and tx checksumming are turned off on every veth end of the run, as uniswitch needs
+     * them; false leaves the kernel's defaults.
+     */
+    default boolean offloadsOff() {
+        return true;
+    }
 
     void start(Netns sw) throws Exception;
 
@@ -25,8 +35,11 @@ interface Dut extends AutoCloseable {
         return false;
     }
 
-    /** CPU seconds the switch used so far (user + system), or -1 where the kernel does the work. */
-    double cpuSeconds();
+    /**
+     * Pid of the process that does the switching, whose CPU time is measured; -1 where the kernel does the work (then
+     * only the host's system and softirq time tells the cost).
+     */
+    long pid();
 
     @Override
     void close() throws IOException;

@@ -38,6 +38,11 @@ final class OvsUserspace implements Dut {
     private Process vswitchd;
 
     @Override
+    public String id() {
+        return "ovs";
+    }
+
+    @Override
     public String name() {
         return "ovs userspace";
     }
@@ -108,10 +113,11 @@ final class OvsUserspace implements Dut {
         }
     }
 
+    /** ovs-vswitchd, which forwards; ovsdb-server only holds the configuration and idles during a run. */
     @Override
-    public double cpuSeconds() {
+    public long pid() {
         Process p = vswitchd;
-        return p == null ? -1 : p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+        return p == null ? -1 : p.pid();
     }
 
     @Override
