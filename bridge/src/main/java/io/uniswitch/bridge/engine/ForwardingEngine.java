@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.uniswitch.bridge.capture.CaptureTap;
 import io.uniswitch.bridge.fdb.Fdb;
 import io.uniswitch.bridge.frame.Frames;
+import io.uniswitch.bridge.frame.VnetHeader;
 import io.uniswitch.bridge.port.Port;
 import io.uniswitch.bridge.port.PortCounters;
 import java.util.Arrays;
@@ -38,6 +39,7 @@ public final class ForwardingEngine {
     private static final System.Logger LOG = System.getLogger(ForwardingEngine.class.getName());
 
     private final EngineConfig config;
+    private final boolean vnetHeaders;
     private final LongSupplier nanoClock;
     private final Fdb fdb;
     private final SwitchCounters counters;
@@ -59,6 +61,7 @@ public final class ForwardingEngine {
     /** @param nanoClock monotonic time in ns, e.g. {@code System::nanoTime}; read once per batch */
     public ForwardingEngine(EngineConfig config, LongSupplier nanoClock) {
         this.config = Objects.requireNonNull(config, "config");
+        this.vnetHeaders = config.vnetHeaders();
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.fdb = new Fdb(config.fdbMaxEntries(), config.fdbMaxEntriesPerPort(), config.maxPorts(),
                 config.ageingNs());
@@ -288,7 +291,7 @@ public final class ForwardingEngine {
                 ingress.counters().drop(DropReason.PORT_DOWN);
                 continue;
             }
-            if (Frames.payloadBytes(f) > egress.mtuBytes()) {
+            if (wireL3Bytes(f) > egress.mtuBytes()) {
                 f.release();
                 egress.counters().drop(DropReason.EGRESS_MTU);
                 continue;
@@ -322,7 +325,7 @@ public final class ForwardingEngine {
         }
         for (int k = 0; k < floods; k++) {
             final ByteBuf f = frames[floodAt[k]];
-            final int size = Frames.payloadBytes(f);
+            final int size = wireL3Bytes(f);
             if (size <= minMtu) {
                 if (m > 1) {
                     f.retain(m - 1);
@@ -362,6 +365,11 @@ public final class ForwardingEngine {
                 targets[t].transmit(f);
             }
         }
+    }
+
+    /** What the egress MTU limits: the frame's payload, or with vnet headers the size of its GSO segments. */
+    private int wireL3Bytes(ByteBuf f) {
+        return vnetHeaders ? VnetHeader.wireL3Bytes(f) : Frames.payloadBytes(f);
     }
 
     private void touch(Port egress) {

@@ -21,8 +21,12 @@ public abstract class FdPort extends Port {
     public static final int L2_OVERHEAD_BYTES = 18;
 
     private final ByteBufAllocator allocator;
+    /** A GSO super-frame: 64 KiB of IP packet plus an Ethernet header and a VLAN tag. */
+    public static final int MAX_GSO_FRAME_BYTES = 65535 + L2_OVERHEAD_BYTES;
+
     private final int readBufferBytes;
     private final int maxFrameBytes;
+    private final int vnetBytes;
     private WriteInterest writeInterest = WriteInterest.NONE;
     private ByteBuf spare;
     private NativeException readError;
@@ -35,10 +39,34 @@ public abstract class FdPort extends Port {
     }
 
     protected FdPort(String name, String type, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
+        this(name, type, mtuBytes, queueFrames, allocator, 0);
+    }
+
+    /**
+     * @param vnetBytes 0, or {@link io.uniswitch.bridge.frame.VnetHeader#BYTES} when the device reads and writes a
+     *     virtio_net_hdr before each frame (offload mode vnet): frames may then be GSO super-frames of up to 64 KiB,
+     *     and each received buffer keeps the header just before its reader index
+     */
+    protected FdPort(String name, String type, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
+            int vnetBytes) {
         super(name, type, mtuBytes, queueFrames);
         this.allocator = allocator;
-        this.maxFrameBytes = mtuBytes + L2_OVERHEAD_BYTES;
-        this.readBufferBytes = maxFrameBytes + 1;
+        this.vnetBytes = vnetBytes;
+        this.maxFrameBytes = vnetBytes > 0 ? MAX_GSO_FRAME_BYTES : mtuBytes + L2_OVERHEAD_BYTES;
+        this.readBufferBytes = vnetBytes + maxFrameBytes + 1;
+    }
+
+    /** Bytes of vnet header before each frame: 0, or 10 in offload mode vnet. */
+    public final int vnetBytes() {
+        return vnetBytes;
+    }
+
+    /**
+     * The bytes the next {@link #readFrame} will write (header and frame), 0 when nothing is ready, or -1 when the
+     * device cannot tell; lets receive allocate exactly instead of a buffer for the largest frame.
+     */
+    protected int nextFrameBytes() {
+        return -1;
     }
 
     /** The fd to register on the event loop. */
@@ -56,13 +84,23 @@ public abstract class FdPort extends Port {
         final PortCounters c = counters();
         final int max = batch.remaining();
         int n = 0;
+        final int vnet = vnetBytes;
         while (n < max) {
-            ByteBuf buf = spare;
-            spare = null;
-            if (buf == null) {
-                buf = allocator.directBuffer(readBufferBytes, readBufferBytes);
+            final int exact = nextFrameBytes();
+            if (exact == 0) {
+                break;
+            }
+            ByteBuf buf;
+            if (exact > 0) {
+                buf = allocator.directBuffer(exact, exact);
             } else {
-                buf.clear();
+                buf = spare;
+                spare = null;
+                if (buf == null) {
+                    buf = allocator.directBuffer(readBufferBytes, readBufferBytes);
+                } else {
+                    buf.clear();
+                }
             }
             int bytes;
             try {
@@ -76,16 +114,24 @@ public abstract class FdPort extends Port {
                 break;
             }
             if (bytes <= 0) {
-                spare = buf;
+                if (exact > 0) {
+                    buf.release();
+                } else {
+                    spare = buf;
+                }
                 break;
             }
-            if (bytes > maxFrameBytes) {
+            final int frameBytes = bytes - vnet;
+            if (frameBytes > maxFrameBytes || frameBytes < 0) {
                 buf.release();
                 c.drop(DropReason.FRAME_TOO_LARGE);
                 continue;
             }
+            if (vnet > 0) {
+                buf.readerIndex(buf.readerIndex() + vnet);
+            }
             c.rxFrames++;
-            c.rxBytes += bytes;
+            c.rxBytes += frameBytes;
             batch.add(buf);
             n++;
         }

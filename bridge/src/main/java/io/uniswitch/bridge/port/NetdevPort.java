@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
 import io.uniswitch.bridge.engine.DropReason;
+import io.uniswitch.bridge.frame.VnetHeader;
 import io.uniswitch.tap.device.PacketRing;
 import io.uniswitch.tap.device.PacketSocket;
 import io.uniswitch.tap.device.SendBatch;
@@ -55,10 +56,27 @@ public final class NetdevPort extends FdPort {
      */
     public NetdevPort(String type, PacketSocket socket, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
             boolean batchedTx) {
-        super(socket.interfaceName(), type, mtuBytes, queueFrames, allocator);
+        this(type, socket, mtuBytes, queueFrames, allocator, batchedTx, false);
+    }
+
+    /**
+     * @param vnetHdr the socket was opened with PACKET_VNET_HDR (offload mode vnet): frames come and go with their
+     *     virtio_net_hdr, GSO super-frames included
+     */
+    public NetdevPort(String type, PacketSocket socket, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
+            boolean batchedTx, boolean vnetHdr) {
+        super(socket.interfaceName(), type, mtuBytes, queueFrames, allocator, vnetHdr ? VnetHeader.BYTES : 0);
         this.socket = socket;
         this.sendBatch = batchedTx ? new SendBatch() : null;
         this.staged = batchedTx ? new ByteBuf[SendBatch.MAX_FRAMES] : null;
+    }
+
+    /**
+     * The receive ring of a port in offload mode vnet: 64 KiB + header slots (a GSO super-frame each), 32 MiB in
+     * all, 255 frames.
+     */
+    public static PacketRing.Config vnetRing() {
+        return PacketRing.Config.v2(MAX_GSO_FRAME_BYTES + VnetHeader.BYTES + 1, 32 * 1024 * 1024);
     }
 
     /**
@@ -81,6 +99,12 @@ public final class NetdevPort extends FdPort {
     }
 
     @Override
+    protected int nextFrameBytes() {
+        final PacketRing ring = socket.ring();
+        return ring == null ? -1 : ring.peekBytes();
+    }
+
+    @Override
     protected int readFrame(ByteBuf dst) {
         return socket.read(dst);
     }
@@ -96,7 +120,20 @@ public final class NetdevPort extends FdPort {
 
     @Override
     protected int writeFrame(ByteBuf frame) {
-        return socket.write(frame);
+        final int vnet = vnetBytes();
+        if (vnet == 0) {
+            return socket.write(frame);
+        }
+        // The header goes out first. The loop is single-threaded and the write synchronous, so moving the shared
+        // buffer's reader index for the call is safe; it is put back before anyone else sees the frame.
+        final int readerIndex = frame.readerIndex();
+        frame.readerIndex(readerIndex - vnet);
+        try {
+            final int n = socket.write(frame);
+            return n > 0 ? n - vnet : n;
+        } finally {
+            frame.readerIndex(readerIndex);
+        }
     }
 
     /**
@@ -114,6 +151,7 @@ public final class NetdevPort extends FdPort {
         final EgressQueue queue = egressQueue();
         final PortCounters c = counters();
         final PacketSocket s = socket;
+        final int vnet = vnetBytes();
         int written = 0;
         while (true) {
             if (sendFrom == batch.size()) {
@@ -125,7 +163,7 @@ public final class NetdevPort extends FdPort {
                 ByteBuf f;
                 while (!batch.isFull() && (f = queue.poll()) != null) {
                     frames[batch.size()] = f;
-                    batch.add(f);
+                    batch.add(f, vnet);
                 }
                 if (batch.size() == 0) {
                     return written;
@@ -139,7 +177,7 @@ public final class NetdevPort extends FdPort {
                 final int end = sendFrom + n;
                 long bytes = 0;
                 for (int i = sendFrom; i < end; i++) {
-                    bytes += batch.sentBytes(i);
+                    bytes += batch.sentBytes(i) - vnet;
                     frames[i].release();
                     frames[i] = null;
                 }

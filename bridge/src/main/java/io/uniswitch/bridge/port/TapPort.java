@@ -15,8 +15,13 @@ public final class TapPort extends FdPort {
 
     private final TunDevice device;
 
+    /**
+     * @param device opened with {@link io.uniswitch.tap.device.TapOptions#vnetHdr()} for offload mode vnet: frames
+     *     then carry their virtio_net_hdr, and the host may hand over (and take) GSO super-frames and partial
+     *     checksums once offloads are enabled on the device (TUNSETOFFLOAD)
+     */
     public TapPort(TunDevice device, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
-        super(device.name(), TYPE, mtuBytes, queueFrames, allocator);
+        super(device.name(), TYPE, mtuBytes, queueFrames, allocator, device.vnetHdrBytes());
         this.device = device;
     }
 
@@ -37,7 +42,20 @@ public final class TapPort extends FdPort {
     @Override
     protected int writeFrame(ByteBuf frame) {
         // A tap never pushes back: when its queue to the host is full the kernel drops and counts, so 0 is rare.
-        return device.write(frame);
+        final int vnet = vnetBytes();
+        if (vnet == 0) {
+            return device.write(frame);
+        }
+        // The header goes first; the reader index moves for this synchronous call only (the loop is single-threaded
+        // and a flooded frame is shared).
+        final int readerIndex = frame.readerIndex();
+        frame.readerIndex(readerIndex - vnet);
+        try {
+            final int n = device.write(frame);
+            return n > 0 ? n - vnet : n;
+        } finally {
+            frame.readerIndex(readerIndex);
+        }
     }
 
     @Override

@@ -60,6 +60,9 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
         if (!running.busyPoll().equals(desired.busyPoll())) {
             restart.add("dataplane.busy-poll");
         }
+        if (running.vnetOffloads() != desired.vnetOffloads()) {
+            restart.add("dataplane.offloads");
+        }
         if (!java.util.Objects.equals(running.metricsAddress(), desired.metricsAddress())) {
             restart.add("metrics.address");
         }

@@ -40,7 +40,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control", "dataplane", "metrics");
     private static final Set<String> METRICS_KEYS = Set.of("address");
-    private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll");
+    private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll", "offloads");
     private static final Duration MAX_BUSY_POLL = Duration.ofMillis(10);
     private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "port", "vlan");
@@ -149,6 +149,7 @@ public final class ConfigLoader {
         }
 
         Duration busyPoll = SwitchConfig.DEFAULT_BUSY_POLL;
+        boolean vnetOffloads = false;
         NodeTuple dataplaneTuple = top.get("dataplane");
         if (dataplaneTuple != null) {
             Map<String, NodeTuple> dp = mapping(dataplaneTuple.getValueNode(), "dataplane", DATAPLANE_KEYS);
@@ -158,6 +159,17 @@ public final class ConfigLoader {
                 if (busyPoll.compareTo(MAX_BUSY_POLL) > 0) {
                     throw error(n, "dataplane.busy-poll " + scalar(n, "busy-poll") + " is longer than 10ms; it is a "
                             + "short spin after traffic (default 50us, 0 to always sleep at once)");
+                }
+            }
+            if (dp.containsKey("offloads")) {
+                Node n = dp.get("offloads").getValueNode();
+                String mode = scalar(n, "dataplane.offloads");
+                if (mode.equals("vnet")) {
+                    vnetOffloads = true;
+                } else if (!mode.equals("off")) {
+                    throw error(n, "dataplane.offloads \"" + mode + "\" is not a mode; use off (the default: GRO, "
+                            + "GSO, TSO and tx checksumming turned off on every interface) or vnet (offloads kept on, "
+                            + "super-frames carried with a virtio_net_hdr)");
                 }
             }
         }
@@ -196,6 +208,11 @@ public final class ConfigLoader {
                 throw error(item, "port \"" + p.name() + "\" is declared twice (first on line " + previous
                         + "); give each port its own interface name");
             }
+            if (vnetOffloads && !carriesVnet(p)) {
+                throw error(item, "port \"" + p.name() + "\": dataplane.offloads: vnet needs every port to carry "
+                        + "virtio_net_hdr metadata, and a " + describe(p) + " port cannot yet; use offloads: off, or "
+                        + "attach this VM or tender another way");
+            }
             ports.add(p);
         }
         if (ports.isEmpty()) {
@@ -210,7 +227,21 @@ public final class ConfigLoader {
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, controlGroup, busyPoll, metricsAddress, source);
+                List.copyOf(staticEntries), socket, controlGroup, busyPoll, vnetOffloads, metricsAddress, source);
+    }
+
+    /**
+     * Whether a port can carry vnet headers: AF_PACKET ports (netdev, tender taps) and switch-owned taps can; qemu
+     * sockets, vhost-user (no offload features negotiated) and socketpair tenders cannot.
+     */
+    public static boolean carriesVnet(PortConfig p) {
+        return p.type() == PortType.NETDEV || p.type() == PortType.TAP
+                || (p.type() == PortType.TENDER && p.tenderMode() == TenderMode.TAP);
+    }
+
+    private static String describe(PortConfig p) {
+        return p.type() == PortType.TENDER ? "tender (mode " + p.tenderMode().configName() + ")"
+                : p.type().configName();
     }
 
     private record PendingStatic(long mac, String port, int vlan, Node portNode) {

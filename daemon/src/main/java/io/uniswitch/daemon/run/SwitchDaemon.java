@@ -26,6 +26,7 @@ import io.uniswitch.tap.device.SocketPair;
 import io.uniswitch.tap.device.TapOptions;
 import io.uniswitch.tap.device.TunDevice;
 import io.uniswitch.tap.linux.Errno;
+import io.uniswitch.tap.linux.IfTun;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tendernet.qemu.QemuDgramPort;
 import io.uniswitch.tendernet.qemu.QemuStreamPort;
@@ -336,6 +337,11 @@ public final class SwitchDaemon implements AutoCloseable {
      * rest of the switch is as it was.
      */
     private synchronized void attach(PortConfig p) {
+        if (config.vnetOffloads() && !io.uniswitch.daemon.config.ConfigLoader.carriesVnet(p)) {
+            throw new StartException(where(p) + ": this switch runs with dataplane.offloads: vnet, and a "
+                    + p.type().configName() + " port cannot carry vnet headers; restart the switch with offloads: off "
+                    + "to attach it");
+        }
         UndoStack undo = new UndoStack();
         FdPort port;
         PortDetails d;
@@ -400,7 +406,8 @@ public final class SwitchDaemon implements AutoCloseable {
         EngineConfig engineConfig = EngineConfig.defaults()
                 .withAgeingNs(config.ageing().toNanos())
                 .withFdbMaxEntries(config.fdbMaxEntries())
-                .withFdbMaxEntriesPerPort(config.fdbMaxEntriesPerPort());
+                .withFdbMaxEntriesPerPort(config.fdbMaxEntriesPerPort())
+                .withVnetHeaders(config.vnetOffloads());
         dataplane = new Dataplane(engineConfig, config.switchName(), config.busyPoll().toNanos());
         metrics = new SwitchMetrics(config.switchName(), version());
         metrics.bindEngine(dataplane.engine());
@@ -495,7 +502,8 @@ public final class SwitchDaemon implements AutoCloseable {
         boolean existed = NetInterfaces.exists(p.name());
         TunDevice tap;
         try {
-            tap = TunDevice.open(p.name(), TapOptions.DEFAULTS.withPersist(p.persist()));
+            tap = TunDevice.open(p.name(), TapOptions.DEFAULTS.withPersist(p.persist())
+                    .withVnetHdr(config.vnetOffloads()));
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
@@ -509,7 +517,14 @@ public final class SwitchDaemon implements AutoCloseable {
                 NetInterfaces.setMac(p.name(), p.mac());
             }
             NetInterfaces.setMtu(p.name(), p.mtuBytes());
-            Offloads.State before = offloadsOff(p.name(), !existed, undo);
+            Offloads.State before;
+            if (config.vnetOffloads()) {
+                // The host may hand the switch super-frames and partial checksums, described in the vnet header.
+                tap.setOffload(IfTun.TUN_F_CSUM | IfTun.TUN_F_TSO4 | IfTun.TUN_F_TSO6 | IfTun.TUN_F_TSO_ECN);
+                before = Offloads.get(p.name());
+            } else {
+                before = offloadsOff(p.name(), !existed, undo);
+            }
             NetInterfaces.setUp(p.name(), true);
             if (p.address() != null) {
                 NetInterfaces.setIpv4Address(p.name(), p.address().address(), p.address().prefixLength());
@@ -586,17 +601,20 @@ public final class SwitchDaemon implements AutoCloseable {
                 undo.push("restore mtu of " + p.name(), () -> NetInterfaces.setMtu(p.name(), old));
                 mtu = p.mtuBytes();
             }
-            Offloads.State before = offloadsOff(p.name(), true, undo);
+            boolean vnet = config.vnetOffloads();
+            // In offload mode vnet the interface keeps its offloads: super-frames and partial checksums travel with
+            // their virtio_net_hdr, and the kernel segments and checksums for whichever device they leave by.
+            Offloads.State before = vnet ? Offloads.get(p.name()) : offloadsOff(p.name(), true, undo);
             // Receive ring and sendmmsg are on by default; -Duniswitch.netdev.ring=off falls back to one read() and
             // one write() per frame, =v3 tries a TPACKET_V3 ring (256 KB x 32 blocks, 1 ms retire timeout: adds up to
             // 1 ms per hop to sparse traffic). -Duniswitch.netdev.qdiscBypass=false sends through the qdisc.
             String ringMode = System.getProperty("uniswitch.netdev.ring", "v2");
             boolean batched = !ringMode.equals("off");
             PacketRing.Config ring = !batched ? null
-                    : ringMode.equals("v3") ? PacketRing.Config.v3(256 * 1024, 32, 1)
-                    : NetdevPort.defaultRing(mtu);
+                    : ringMode.equals("v3") ? PacketRing.Config.v3(vnet ? 1 << 20 : 256 * 1024, 32, 1)
+                    : vnet ? NetdevPort.vnetRing() : NetdevPort.defaultRing(mtu);
             PacketSocket socket = PacketSocket.open(p.name(), true, ring,
-                    batched && Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")));
+                    batched && Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")), vnet);
             undo.push("close packet socket on " + p.name(), socket::close);
             if (!NetInterfaces.isUp(p.name())) {
                 LOG.log(System.Logger.Level.WARNING, "port " + p.name() + ": interface is down; frames flow once it is "
@@ -604,8 +622,10 @@ public final class SwitchDaemon implements AutoCloseable {
             }
             PortDetails d = new PortDetails(p.name(), NetdevPort.TYPE, mtu, null, false, before);
             LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": attached (AF_PACKET, promiscuous, "
-                    + (batched ? "rx ring " + ring + ", sendmmsg" : "read/write per frame") + "), mtu " + mtu);
-            return new Opened(new NetdevPort(socket, mtu, p.queueFrames(), allocator, batched), d);
+                    + (batched ? "rx ring " + ring + ", sendmmsg" : "read/write per frame")
+                    + (vnet ? ", vnet headers, offloads kept: " + before.describe() : "") + "), mtu " + mtu);
+            return new Opened(new NetdevPort(NetdevPort.TYPE, socket, mtu, p.queueFrames(), allocator, batched, vnet),
+                    d);
         } catch (NativeException e) {
             throw new StartException(at + ": " + e.getMessage(), e);
         }
@@ -658,10 +678,14 @@ public final class SwitchDaemon implements AutoCloseable {
             }
             Offloads.State before = offloadsOff(p.name(), false, undo);
             NetInterfaces.setUp(p.name(), true);
-            PacketSocket socket = PacketSocket.open(p.name(), true, NetdevPort.defaultRing(mtu),
-                    Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")));
+            // Offloads stay off on a tender's tap (it takes no vnet header); in offload mode vnet the socket still
+            // carries headers, and the kernel segments a super-frame sent to the tap since the tap offers no TSO.
+            boolean vnet = config.vnetOffloads();
+            PacketSocket socket = PacketSocket.open(p.name(), true, vnet ? NetdevPort.vnetRing()
+                    : NetdevPort.defaultRing(mtu),
+                    Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")), vnet);
             undo.push("close packet socket on " + p.name(), socket::close);
-            NetdevPort port = new NetdevPort(TENDER_TYPE, socket, mtu, p.queueFrames(), allocator, true);
+            NetdevPort port = new NetdevPort(TENDER_TYPE, socket, mtu, p.queueFrames(), allocator, true, vnet);
             if (p.mac() >= 0) {
                 port.setPinnedSrcMac(p.mac());
             }
@@ -910,7 +934,8 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         config = new SwitchConfig(config.switchName(), next.ageing(), config.fdbMaxEntries(),
                 config.fdbMaxEntriesPerPort(), next.ports(), next.staticEntries(), config.controlSocket(),
-                config.controlGroup(), config.busyPoll(), config.metricsAddress(), next.source());
+                config.controlGroup(), config.busyPoll(), config.vnetOffloads(), config.metricsAddress(),
+                next.source());
         LOG.log(System.Logger.Level.INFO, "reloaded " + next.source() + ": " + summary);
         return summary;
     }
@@ -952,7 +977,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         return new SwitchConfig(c.switchName(), c.ageing(), c.fdbMaxEntries(), c.fdbMaxEntriesPerPort(),
                 List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.controlGroup(), c.busyPoll(),
-                c.metricsAddress(),
+                c.vnetOffloads(), c.metricsAddress(),
                 c.source());
     }
 }

@@ -41,6 +41,10 @@ public final class PacketRing {
     private static final int VLAN_TAG_BYTES = 4;
     private static final int MAC_ADDRESSES_BYTES = 12;
     private static final short ETH_P_8021Q = (short) 0x8100;
+    /** struct virtio_net_hdr: flags @0 (NEEDS_CSUM = 1), csum_start @6 (little-endian). */
+    public static final int VNET_HDR_BYTES = 10;
+    private static final int VNET_F_NEEDS_CSUM = 1;
+    private static final int VNET_CSUM_START = 6;
 
     /**
      * Ring geometry.
@@ -120,9 +124,12 @@ public final class PacketRing {
     private int framesLeft;
     private int frameAt;
     private boolean closed;
+    /** PACKET_VNET_HDR: a 10-byte virtio_net_hdr precedes each frame in the ring, and is copied out before it. */
+    private final boolean vnetHdr;
 
-    private PacketRing(String interfaceName, Config config, long address) {
+    private PacketRing(String interfaceName, Config config, long address, boolean vnetHdr) {
         this.interfaceName = interfaceName;
+        this.vnetHdr = vnetHdr;
         this.config = config;
         this.v3 = config.version() == IfPacket.TPACKET_V3;
         this.address = address;
@@ -137,7 +144,7 @@ public final class PacketRing {
      * Sets PACKET_VERSION and PACKET_RX_RING on fd and maps the ring. Must come after the other SOL_PACKET options
      * and before bind (the kernel refuses PACKET_VNET_HDR and a second version once a ring exists).
      */
-    static PacketRing map(int fd, Config config, String ifname) {
+    static PacketRing map(int fd, Config config, String ifname, boolean vnetHdr) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new UnsupportedOperationException("packet ring: only little-endian hosts are supported");
         }
@@ -167,7 +174,7 @@ public final class PacketRing {
         if (address == Mman.MAP_FAILED) {
             throw NativeException.of("mmap packet ring", ifname, Syscall.errno());
         }
-        return new PacketRing(ifname, config, address);
+        return new PacketRing(ifname, config, address, vnetHdr);
     }
 
     public Config config() {
@@ -184,6 +191,25 @@ public final class PacketRing {
      */
     public int read(ByteBuf dst) {
         return v3 ? readV3(dst) : readV2(dst);
+    }
+
+    /**
+     * The bytes {@link #read} will write for the next frame (its vnet header, the frame and any tag it gets back), or
+     * 0 when the ring holds no frame; lets the caller allocate exactly. V2 only; a V3 ring returns -1 (unknown).
+     */
+    public int peekBytes() {
+        if (v3) {
+            return -1;
+        }
+        final ByteBuffer r = ring;
+        final int at = slot * slotBytes;
+        final int status = (int) INT.getAcquire(r, at);
+        if ((status & IfPacket.TP_STATUS_USER) == 0) {
+            return 0;
+        }
+        final int len = r.getInt(at + IfPacket.TP2_LEN);
+        final boolean tagged = (status & IfPacket.TP_STATUS_VLAN_VALID) != 0 && len >= MAC_ADDRESSES_BYTES;
+        return (vnetHdr ? VNET_HDR_BYTES : 0) + len + (tagged ? VLAN_TAG_BYTES : 0);
     }
 
     private int readV2(ByteBuf dst) {
@@ -241,8 +267,28 @@ public final class PacketRing {
     }
 
     private int copy(ByteBuf dst, int mac, int len, int snaplen, int status, short tci, short tpid) {
-        final int room = dst.writableBytes();
         final boolean tagged = (status & IfPacket.TP_STATUS_VLAN_VALID) != 0 && len >= MAC_ADDRESSES_BYTES;
+        if (vnetHdr) {
+            final int room = dst.writableBytes() - VNET_HDR_BYTES;
+            final int frameBytes = tagged ? len + VLAN_TAG_BYTES : len;
+            if (room < 0 || snaplen < len || frameBytes > room || mac + len > ringBytes || mac < VNET_HDR_BYTES) {
+                return VNET_HDR_BYTES + Math.max(frameBytes, room + 1);
+            }
+            final int at = dst.writerIndex();
+            ringBuf.getBytes(mac - VNET_HDR_BYTES, dst, at, VNET_HDR_BYTES);
+            if (tagged && (dst.getByte(at) & VNET_F_NEEDS_CSUM) != 0) {
+                // The kernel counted csum_start without the tag it had taken out; the frame gets it back.
+                dst.setShortLE(at + VNET_CSUM_START, dst.getUnsignedShortLE(at + VNET_CSUM_START) + VLAN_TAG_BYTES);
+            }
+            dst.writerIndex(at + VNET_HDR_BYTES);
+            return VNET_HDR_BYTES + copyFrame(dst, mac, len, snaplen, status, tci, tpid, tagged);
+        }
+        return copyFrame(dst, mac, len, snaplen, status, tci, tpid, tagged);
+    }
+
+    private int copyFrame(ByteBuf dst, int mac, int len, int snaplen, int status, short tci, short tpid,
+            boolean tagged) {
+        final int room = dst.writableBytes();
         final int frameBytes = tagged ? len + VLAN_TAG_BYTES : len;
         if (snaplen < len || frameBytes > room || mac + len > ringBytes) {
             return Math.max(frameBytes, room + 1);

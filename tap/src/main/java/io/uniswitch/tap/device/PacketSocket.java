@@ -74,6 +74,17 @@ public final class PacketSocket implements AutoCloseable {
      *     link`)"}; the fd is closed and the ring unmapped if a step after socket() fails
      */
     public static PacketSocket open(String ifname, boolean promisc, PacketRing.Config ring, boolean qdiscBypass) {
+        return open(ifname, promisc, ring, qdiscBypass, false);
+    }
+
+    /**
+     * As {@link #open(String, boolean, PacketRing.Config, boolean)}, and with {@code vnetHdr} PACKET_VNET_HDR: every
+     * frame read (and in the ring) is preceded by a 10-byte virtio_net_hdr describing GSO and checksum state, so the
+     * interface may keep GRO/GSO/TSO and checksum offloads on; every frame sent must carry one too, and the kernel
+     * segments and checksums it as the interface needs.
+     */
+    public static PacketSocket open(String ifname, boolean promisc, PacketRing.Config ring, boolean qdiscBypass,
+            boolean vnetHdr) {
         If.checkName(ifname);
         Epoll.ensureAvailability();
         final int ifindex = NetInterfaces.index(ifname);
@@ -94,8 +105,12 @@ public final class PacketSocket implements AutoCloseable {
                     Integer.BYTES) < 0) {
                 throw NativeException.of("PACKET_QDISC_BYPASS", ifname, Syscall.errno());
             }
+            if (vnetHdr && Syscall.LIBC.setsockopt(fd, IfPacket.SOL_PACKET, IfPacket.PACKET_VNET_HDR, one,
+                    Integer.BYTES) < 0) {
+                throw NativeException.of("PACKET_VNET_HDR", ifname, Syscall.errno());
+            }
             if (ring != null) {
-                mapped = PacketRing.map(fd, ring, ifname);
+                mapped = PacketRing.map(fd, ring, ifname, vnetHdr);
             }
             final Pointer sll = Syscall.allocate(IfPacket.SOCKADDR_LL_SIZE);
             sll.putShort(IfPacket.SLL_FAMILY, (short) SysSocket.AF_PACKET);

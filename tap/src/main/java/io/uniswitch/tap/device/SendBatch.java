@@ -45,6 +45,14 @@ public final class SendBatch {
      * @throws IllegalArgumentException when frame has no memory address (not a direct buffer)
      */
     public void add(ByteBuf frame) {
+        add(frame, 0);
+    }
+
+    /**
+     * Appends the readable bytes of frame, preceded by the {@code prefixBytes} before its reader index (a vnet
+     * header), as the next message. The frame's indices are not changed: a flooded frame is shared.
+     */
+    public void add(ByteBuf frame, int prefixBytes) {
         if (size == MAX_FRAMES) {
             throw new IllegalStateException("send batch full (" + MAX_FRAMES + " frames)");
         }
@@ -52,7 +60,7 @@ public final class SendBatch {
             throw new IllegalArgumentException("sendmmsg needs a direct ByteBuf with a memory address; got " + frame);
         }
         final int iov = IOVECS_AT + size * SysSocket.IOVEC_SIZE;
-        final int readerIndex = frame.readerIndex();
+        final int readerIndex = frame.readerIndex() - prefixBytes;
         memory.putLong(iov + SysSocket.IOV_BASE, frame.memoryAddress() + readerIndex);
         memory.putLong(iov + SysSocket.IOV_LEN, frame.writerIndex() - readerIndex);
         size++;

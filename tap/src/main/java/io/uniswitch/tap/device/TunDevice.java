@@ -79,9 +79,9 @@ public final class TunDevice implements AutoCloseable {
             int vnetHdrBytes = 0;
             if (options.vnetHdr()) {
                 final Pointer size = Syscall.allocate(Integer.BYTES);
-                size.putInt(0, IfTun.VIRTIO_NET_HDR_V1_SIZE);
+                size.putInt(0, IfTun.VIRTIO_NET_HDR_SIZE);
                 Syscall.ioctl(fd, IfTun.TUNSETVNETHDRSZ, size, "TUNSETVNETHDRSZ", actual);
-                vnetHdrBytes = IfTun.VIRTIO_NET_HDR_V1_SIZE;
+                vnetHdrBytes = IfTun.VIRTIO_NET_HDR_SIZE;
             }
             if (options.ownerUid() >= 0) {
                 Syscall.ioctl(fd, IfTun.TUNSETOWNER, options.ownerUid(), "TUNSETOWNER", actual);
@@ -124,7 +124,10 @@ public final class TunDevice implements AutoCloseable {
         return fileDescriptor;
     }
 
-    /** Bytes of virtio_net_hdr before every frame read or written: 0, or 12 with {@link TapOptions#vnetHdr()}. */
+    /**
+     * Bytes of virtio_net_hdr before every frame read or written: 0, or 10 (struct virtio_net_hdr, as AF_PACKET
+     * uses) with {@link TapOptions#vnetHdr()}.
+     */
     public int vnetHdrBytes() {
         return vnetHdrBytes;
     }

@@ -48,6 +48,8 @@ public final class IfTun {
 
     /** {@code struct virtio_net_hdr_v1} (and {@code _mrg_rxbuf}): what vhost-user guests with VERSION_1 use. */
     public static final int VIRTIO_NET_HDR_V1_SIZE = 12;
+    /** struct virtio_net_hdr without num_buffers: what AF_PACKET's PACKET_VNET_HDR uses too. */
+    public static final int VIRTIO_NET_HDR_SIZE = 10;
 
     private IfTun() {
     }

@@ -244,11 +244,11 @@ class TunDeviceTest {
     @Test
     void vnetHeaderPrefixesEveryFrame() {
         final TunDevice tap = openTap(name, TapOptions.DEFAULTS.withVnetHdr(true));
-        assertEquals(IfTun.VIRTIO_NET_HDR_V1_SIZE, tap.vnetHdrBytes());
+        assertEquals(IfTun.VIRTIO_NET_HDR_SIZE, tap.vnetHdrBytes());
         assertEquals("0x5002", TestNet.sysfs(name, "tun_flags"), "IFF_VNET_HDR is set");
         final Pointer size = Syscall.allocate(4);
         assertEquals(0, Syscall.LIBC.ioctl(tap.fd(), IfTun.TUNGETVNETHDRSZ, size));
-        assertEquals(12, size.getInt(0));
+        assertEquals(10, size.getInt(0));
 
         TestNet.quiet(name);
         NetInterfaces.setUp(name, true);
@@ -262,19 +262,19 @@ class TunDeviceTest {
         for (int i = 0; i < 200 && n == 0; i++) {
             dst.clear();
             n = tap.read(dst);
-            if (n > 0 && !TestNet.isFrame(dst, 12, outbound)) {
+            if (n > 0 && !TestNet.isFrame(dst, 10, outbound)) {
                 n = 0;
             }
             TestNet.sleepMs(n == 0 ? 5 : 0);
         }
-        assertEquals(72, n, "12-byte virtio_net_hdr_v1 then the 60-byte frame");
+        assertEquals(70, n, "10-byte virtio_net_hdr then the 60-byte frame");
         assertEquals(0, dst.getLong(0), "no offload requested: the header is all zero");
 
         final long inbound = TestNet.newTag();
-        final ByteBuf in = track(Unpooled.directBuffer(72).writeZero(12));
+        final ByteBuf in = track(Unpooled.directBuffer(70).writeZero(10));
         final ByteBuf frame = track(TestNet.frame(MAC_B, MAC_A, inbound, 60));
         in.writeBytes(frame, 0, 60);
-        assertEquals(72, tap.write(in));
+        assertEquals(70, tap.write(in));
         assertEquals(60, TestNet.awaitFrame(dst, () -> socket.read(dst), inbound, 2000));
     }
 
