@@ -16,19 +16,20 @@ record BenchOptions(Path jar, List<String> javaOpts, List<String> switches, bool
         int repeat, int pings, Duration pingInterval, int floodCount, boolean quick, boolean scrape, boolean tender,
         Path standinSource, Path json, Path chartsDir) {
 
-    static final List<String> SWITCHES = List.of("bridge", "bridge-offloads", "uniswitch", "ovs");
+    static final List<String> SWITCHES = List.of("bridge", "bridge-offloads", "uniswitch", "uniswitch-vnet", "ovs");
     /** 1000 pings in about 2 s; iputils allows such short intervals to root only (the harness runs as root). */
     static final Duration PING_INTERVAL = Duration.ofMillis(2);
 
     static final String USAGE = String.join("\n",
-            "usage: BridgeComparison [--quick] [--switches bridge,bridge-offloads,uniswitch,ovs] [--seconds N]",
+            "usage: BridgeComparison [--quick] [--switches bridge,bridge-offloads,uniswitch,uniswitch-vnet,ovs]",
+            "       [--seconds N]",
             "       [--repeat N] [--pings N] [--flood N] [--json FILE] [--charts DIR] [--no-tender]",
             "       [--standin-source PATH] [--jar PATH] [--java-opt OPT]... [--scrape]",
             "  --quick           everyday mode (under 3 minutes): 3 s iperf3 runs, 1 repeat, 200 pings, 5000 flood",
             "                    pings",
             "  --switches        switches to measure, in this order (default: all; ovs is skipped with a reason if it",
             "                    cannot start); bridge has offloads off as uniswitch has them, bridge-offloads the",
-            "                    kernel's defaults",
+            "                    kernel's defaults, as uniswitch-vnet (dataplane.offloads: vnet) has them",
             "  --seconds N       length of each iperf3 run (default 10)",
             "  --repeat N        repeats of every measurement; the table shows medians (default 3)",
             "  --pings N         pings for the RTT percentiles, 0.002 s apart (default 1000)",

@@ -110,6 +110,7 @@ public final class BridgeComparison {
                         duts.add(new Uniswitch(o.jar(), o.javaOpts(), ports, true));
                     }
                 }
+                case "uniswitch-vnet" -> duts.add(new Uniswitch(o.jar(), o.javaOpts(), ports, false, true));
                 case "ovs" -> duts.add(new OvsUserspace());
                 default -> throw new IllegalArgumentException(s);
             }

@@ -108,8 +108,18 @@ final class Results {
         Column uni = column("uniswitch");
         if (uni != null) {
             for (Column c : columns) {
-                if (c != uni && !c.id().equals("uniswitch-scraped")) {
+                if (c != uni && !c.id().equals("uniswitch-scraped") && !c.id().equals("uniswitch-vnet")) {
                     out.add(new Ratio(uni, c));
+                }
+            }
+            Column vnet = column("uniswitch-vnet");
+            if (vnet != null) {
+                // Like for like: vnet mode keeps the offloads on, as the kernel bridge with its defaults does.
+                for (String other : new String[] {"bridge-offloads", "bridge", "ovs"}) {
+                    Column c = column(other);
+                    if (c != null) {
+                        out.add(new Ratio(vnet, c));
+                    }
                 }
             }
             Column scraped = column("uniswitch-scraped");

@@ -27,31 +27,43 @@ final class Uniswitch implements Dut {
     private final List<String> portLines;
     /** Scrape /metrics every second during the run, as Prometheus would, to show what observability costs. */
     private final boolean scraped;
+    /** Offload mode vnet: the veths keep their offloads and super-frames cross with a virtio_net_hdr. */
+    private final boolean vnet;
     private Process process;
     private Process scraper;
     private Path dir;
 
     /** {@code portLines} are YAML flow mappings such as {@code {name: pa, type: netdev}}. */
     Uniswitch(Path jar, List<String> javaOpts, List<String> portLines, boolean scraped) {
+        this(jar, javaOpts, portLines, scraped, false);
+    }
+
+    Uniswitch(Path jar, List<String> javaOpts, List<String> portLines, boolean scraped, boolean vnet) {
         this.jar = jar;
         this.javaOpts = List.copyOf(javaOpts);
         this.portLines = List.copyOf(portLines);
         this.scraped = scraped;
+        this.vnet = vnet;
     }
 
     @Override
     public String id() {
-        return scraped ? "uniswitch-scraped" : "uniswitch";
+        return vnet ? "uniswitch-vnet" : scraped ? "uniswitch-scraped" : "uniswitch";
     }
 
     @Override
     public String name() {
-        return scraped ? "uniswitch+scrape" : "uniswitch";
+        return vnet ? "uniswitch vnet" : scraped ? "uniswitch+scrape" : "uniswitch";
     }
 
     @Override
     public String shortName() {
-        return scraped ? "uni+s" : "uni";
+        return vnet ? "uni+v" : scraped ? "uni+s" : "uni";
+    }
+
+    @Override
+    public boolean offloadsOff() {
+        return !vnet;
     }
 
     @Override
@@ -59,7 +71,8 @@ final class Uniswitch implements Dut {
         dir = Files.createTempDirectory("uniswitch-bench-");
         Path sock = dir.resolve("sw.sock");
         Path cfg = dir.resolve("bench.yaml");
-        StringBuilder yaml = new StringBuilder("switch: bench\ncontrol: {socket: " + sock + "}\nports:\n");
+        StringBuilder yaml = new StringBuilder("switch: bench\ncontrol: {socket: " + sock + "}\n"
+                + (vnet ? "dataplane: {offloads: vnet}\n" : "") + "ports:\n");
         for (String port : portLines) {
             yaml.append("  - ").append(port).append('\n');
         }

@@ -41,7 +41,7 @@ class BenchSmokeIT {
         Path root = Path.of(System.getProperty("uniswitch.root", "..")).toAbsolutePath();
         Path jar = root.resolve("daemon/target/uniswitch.jar");
         assertTrue(Files.exists(jar), "no " + jar + ": package the daemon first (mvn package)");
-        List<String> switches = new ArrayList<>(List.of("bridge", "bridge-offloads", "uniswitch"));
+        List<String> switches = new ArrayList<>(List.of("bridge", "bridge-offloads", "uniswitch", "uniswitch-vnet"));
         boolean withOvs = Tools.which("ovs-vswitchd").isPresent();
         if (withOvs) {
             switches.add("ovs");
