@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The vhost-user port with {@link TestFrontend} as the VM: frames both ways through real shared memory, rings and
+ * The vhost-user port with {@link GuestDriver} as the VM: frames both ways through real shared memory, rings and
  * eventfds; a protocol error that resets the device and a front-end that connects again; close while connected. A
  * single-thread executor plays the event loop, as the data plane's runner does.
  */
@@ -106,8 +106,8 @@ class VhostUserPortTest {
         return got;
     }
 
-    private TestFrontend connect(VhostUserPort p, long features) throws Exception {
-        TestFrontend vm = TestFrontend.connect(p.socketPath());
+    private GuestDriver connect(VhostUserPort p, long features) throws Exception {
+        GuestDriver vm = GuestDriver.connect(p.socketPath());
         toClose.add(vm);
         vm.start(features);
         await(() -> {
@@ -123,7 +123,7 @@ class VhostUserPortTest {
     @Test
     void framesCrossBothWaysThroughGuestMemory() throws Exception {
         VhostUserPort p = port("vm0");
-        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        GuestDriver vm = connect(p, VhostUserBackend.FEATURES);
         byte[] a = frame(60, 1);
         byte[] b = frame(1514, 9);
         assertTrue(vm.send(a, false));
@@ -161,7 +161,7 @@ class VhostUserPortTest {
     @Test
     void aRuntAndAnOversizeFrameFromTheGuestAreCountedDrops() throws Exception {
         VhostUserPort p = port("vm1");
-        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        GuestDriver vm = connect(p, VhostUserBackend.FEATURES);
         vm.send(new byte[10], false);
         vm.send(frame(1600, 3), false);
         vm.send(frame(64, 4), true);
@@ -174,7 +174,7 @@ class VhostUserPortTest {
     @Test
     void aProtocolErrorResetsTheDeviceAndTheVmMayConnectAgain() throws Exception {
         VhostUserPort p = port("vm2");
-        TestFrontend vm = connect(p, VhostUserBackend.FEATURES);
+        GuestDriver vm = connect(p, VhostUserBackend.FEATURES);
         vm.request(VhostUser.SET_FEATURES, new byte[8], false);
         assertThrows(EOFException.class, () -> vm.channel().read(), "the switch closes the connection");
         await(() -> {
@@ -190,7 +190,7 @@ class VhostUserPortTest {
             return p.flush();
         });
         assertEquals(1, p.counters().dropCount(DropReason.PORT_DOWN));
-        TestFrontend again = connect(p, VhostUserBackend.FEATURES);
+        GuestDriver again = connect(p, VhostUserBackend.FEATURES);
         again.send(frame(60, 5), true);
         assertEquals(1, receive(p, 1).size());
         assertEquals(2, p.connections());
@@ -204,7 +204,7 @@ class VhostUserPortTest {
                 () -> new VhostUserPort("vm3", taken, 1500, 64, ALLOC));
         assertTrue(e.getMessage().contains("vm3") && e.getMessage().contains("the path exists"), e.getMessage());
         VhostUserPort p = new VhostUserPort("vm4", dir.resolve("vm4.sock"), 1500, 64, ALLOC);
-        TestFrontend vm = TestFrontend.connect(p.socketPath());
+        GuestDriver vm = GuestDriver.connect(p.socketPath());
         toClose.add(vm);
         vm.start(VhostUserBackend.FEATURES);
         p.close();

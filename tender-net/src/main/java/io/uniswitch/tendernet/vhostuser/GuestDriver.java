@@ -17,12 +17,13 @@ import java.util.List;
 import jnr.ffi.Pointer;
 
 /**
- * A vhost-user front-end and virtio-net driver in one, for tests: it connects to a port's socket as QEMU does,
- * shares guest RAM (a memfd it maps itself), sets up queue 0 (RX) with receive buffers posted and queue 1 (TX), and
- * then sends and receives frames as a guest's driver would, kicking and reading the rings directly. Not thread-safe.
+ * A vhost-user front-end and virtio-net driver in one, standing in for QEMU and a guest in tests and benchmarks: it
+ * connects to a port's socket as QEMU does, shares guest RAM (a memfd it maps itself), sets up queue 0 (RX) with
+ * receive buffers posted and queue 1 (TX), and then sends and receives frames as a guest's driver would, writing and
+ * reading the rings directly and kicking through eventfds. Not thread-safe; not part of the switch.
  */
-final class TestFrontend implements AutoCloseable {
-    static final int QUEUE_SIZE = 256;
+public final class GuestDriver implements AutoCloseable {
+    public static final int QUEUE_SIZE = 256;
     static final int BUFFER_BYTES = 2048;
     private static final long RAM_BYTES = 4 << 20;
     private static final long RX_DESC = 0x0;
@@ -45,14 +46,14 @@ final class TestFrontend implements AutoCloseable {
     private int txUsedSeen;
     private int txInFlight;
 
-    private TestFrontend(MessageChannel channel, int ram, long base) {
+    private GuestDriver(MessageChannel channel, int ram, long base) {
         this.channel = channel;
         this.ram = ram;
         this.base = base;
     }
 
     /** Connects to the port's socket (waiting up to 2 s for it) and maps guest RAM. */
-    static TestFrontend connect(Path socket) throws IOException, InterruptedException {
+    public static GuestDriver connect(Path socket) throws IOException, InterruptedException {
         int fd = Syscall.LIBC.socket(SysSocket.AF_UNIX, SysSocket.SOCK_STREAM | SysSocket.SOCK_CLOEXEC, 0);
         Pointer address = Syscall.allocate(SysSocket.SOCKADDR_UN_SIZE);
         address.putShort(0, (short) SysSocket.AF_UNIX);
@@ -70,15 +71,15 @@ final class TestFrontend implements AutoCloseable {
         Syscall.LIBC.ftruncate(ram, RAM_BYTES);
         long base = Syscall.LIBC.mmap(null, RAM_BYTES, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, ram, 0);
         PlatformDependent.setMemory(base, RAM_BYTES, (byte) 0);
-        return new TestFrontend(new MessageChannel("frontend", fd), ram, base);
+        return new GuestDriver(new MessageChannel("frontend", fd), ram, base);
     }
 
-    MessageChannel channel() {
+    public MessageChannel channel() {
         return channel;
     }
 
     /** Sends a request and, if it has one, returns the reply. */
-    Message request(int request, byte[] payload, boolean expectReply, int... fds) throws Exception {
+    public Message request(int request, byte[] payload, boolean expectReply, int... fds) throws Exception {
         channel.send(request, VhostUser.VERSION, payload, fds);
         return expectReply ? channel.read() : null;
     }
@@ -92,7 +93,7 @@ final class TestFrontend implements AutoCloseable {
     }
 
     /** Negotiates {@code features}, shares RAM, sets up both queues and posts all RX buffers. */
-    void start(long features) throws Exception {
+    public void start(long features) throws Exception {
         request(VhostUser.GET_FEATURES, new byte[0], true);
         request(VhostUser.SET_FEATURES, u64(features), false);
         request(VhostUser.SET_OWNER, new byte[0], false);
@@ -149,7 +150,7 @@ final class TestFrontend implements AutoCloseable {
     }
 
     /** Queues one frame on TX (virtio-net header + frame in one buffer); returns false when the ring is full. */
-    boolean send(byte[] frame, boolean kickNow) {
+    public boolean send(byte[] frame, boolean kickNow) {
         if (!reclaimTx()) {
             return false;
         }
@@ -169,12 +170,12 @@ final class TestFrontend implements AutoCloseable {
         return true;
     }
 
-    void kickTx() {
+    public void kickTx() {
         kick(1);
     }
 
     /** Frames the device put in RX buffers since the last call; each buffer is posted again. */
-    List<byte[]> receive() {
+    public List<byte[]> receive() {
         List<byte[]> frames = new ArrayList<>();
         int used = PlatformDependent.getShort(base + RX_USED + 2) & 0xffff;
         java.lang.invoke.VarHandle.acquireFence();
@@ -202,6 +203,57 @@ final class TestFrontend implements AutoCloseable {
             kick(0);
         }
         return frames;
+    }
+
+    /**
+     * Benchmark mode: writes {@code frame} (after a zero virtio-net header) into every TX buffer once, so that
+     * {@link #offerTx} can make frames available with no copy.
+     */
+    public void fillTxBuffers(byte[] frame) {
+        for (int i = 0; i < QUEUE_SIZE; i++) {
+            long buf = TX_BUFFERS + (long) i * BUFFER_BYTES;
+            PlatformDependent.setMemory(base + buf, VhostUserPort.NET_HDR_BYTES, (byte) 0);
+            PlatformDependent.copyMemory(frame, 0, base + buf + VhostUserPort.NET_HDR_BYTES, frame.length);
+            desc(TX_DESC, i, buf, VhostUserPort.NET_HDR_BYTES + frame.length, 0);
+        }
+    }
+
+    /** Makes up to {@code n} prefilled TX buffers available (as many as the ring has room for); returns how many. */
+    public int offerTx(int n) {
+        reclaimTx();
+        int k = 0;
+        while (k < n && txInFlight < QUEUE_SIZE) {
+            int i = txAvail % QUEUE_SIZE;
+            PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * i, (short) i);
+            txAvail++;
+            txInFlight++;
+            k++;
+        }
+        if (k > 0) {
+            java.lang.invoke.VarHandle.releaseFence();
+            PlatformDependent.putShort(base + TX_AVAIL + 2, (short) txAvail);
+        }
+        return k;
+    }
+
+    /** Counts and reposts the RX buffers the device filled, without reading them; returns how many. */
+    public int drainRx() {
+        int used = PlatformDependent.getShort(base + RX_USED + 2) & 0xffff;
+        java.lang.invoke.VarHandle.acquireFence();
+        int n = 0;
+        while (rxUsedSeen != used) {
+            long e = base + RX_USED + 4 + 8L * (rxUsedSeen % QUEUE_SIZE);
+            int id = PlatformDependent.getInt(e);
+            PlatformDependent.putShort(base + RX_AVAIL + 4 + 2L * (rxAvail % QUEUE_SIZE), (short) id);
+            rxAvail++;
+            rxUsedSeen = (rxUsedSeen + 1) & 0xffff;
+            n++;
+        }
+        if (n > 0) {
+            java.lang.invoke.VarHandle.releaseFence();
+            PlatformDependent.putShort(base + RX_AVAIL + 2, (short) rxAvail);
+        }
+        return n;
     }
 
     @Override
