@@ -150,6 +150,7 @@ public final class ConfigLoader {
 
         Duration busyPoll = SwitchConfig.DEFAULT_BUSY_POLL;
         boolean vnetOffloads = false;
+        boolean offloadsAuto = true;
         NodeTuple dataplaneTuple = top.get("dataplane");
         if (dataplaneTuple != null) {
             Map<String, NodeTuple> dp = mapping(dataplaneTuple.getValueNode(), "dataplane", DATAPLANE_KEYS);
@@ -166,10 +167,14 @@ public final class ConfigLoader {
                 String mode = scalar(n, "dataplane.offloads");
                 if (mode.equals("vnet")) {
                     vnetOffloads = true;
-                } else if (!mode.equals("off")) {
-                    throw error(n, "dataplane.offloads \"" + mode + "\" is not a mode; use off (the default: GRO, "
-                            + "GSO, TSO and tx checksumming turned off on every interface) or vnet (offloads kept on, "
-                            + "super-frames carried with a virtio_net_hdr)");
+                    offloadsAuto = false;
+                } else if (mode.equals("off")) {
+                    offloadsAuto = false;
+                } else if (!mode.equals("auto")) {
+                    throw error(n, "dataplane.offloads \"" + mode + "\" is not a mode; use auto (the default: "
+                            + "vnet when every port can carry it, else off), vnet (offloads kept on, super-frames "
+                            + "carried with a virtio_net_hdr) or off (GRO, GSO, TSO and tx checksumming turned off "
+                            + "on every interface)");
                 }
             }
         }
@@ -208,7 +213,7 @@ public final class ConfigLoader {
                 throw error(item, "port \"" + p.name() + "\" is declared twice (first on line " + previous
                         + "); give each port its own interface name");
             }
-            if (vnetOffloads && !carriesVnet(p)) {
+            if (vnetOffloads && !offloadsAuto && !carriesVnet(p)) {
                 throw error(item, "port \"" + p.name() + "\": dataplane.offloads: vnet needs every port to carry "
                         + "virtio_net_hdr metadata, and a " + describe(p) + " port cannot yet; use offloads: off, or "
                         + "attach this VM or tender another way");
@@ -217,6 +222,9 @@ public final class ConfigLoader {
         }
         if (ports.isEmpty()) {
             throw error(portsTuple.getValueNode(), "`ports:` is empty; declare at least one port");
+        }
+        if (offloadsAuto) {
+            vnetOffloads = ports.stream().allMatch(ConfigLoader::carriesVnet);
         }
         List<StaticEntry> staticEntries = new ArrayList<>();
         for (PendingStatic s : statics) {
@@ -227,7 +235,8 @@ public final class ConfigLoader {
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, controlGroup, busyPoll, vnetOffloads, metricsAddress, source);
+                List.copyOf(staticEntries), socket, controlGroup, busyPoll, vnetOffloads, offloadsAuto, metricsAddress,
+                source);
     }
 
     /**
@@ -237,6 +246,16 @@ public final class ConfigLoader {
     public static boolean carriesVnet(PortConfig p) {
         return p.type() == PortType.NETDEV || p.type() == PortType.TAP
                 || (p.type() == PortType.TENDER && p.tenderMode() == TenderMode.TAP);
+    }
+
+    /** Why offload mode vnet is not in effect under {@code auto}: the first port that cannot carry it, or null. */
+    public static String vnetBlocker(SwitchConfig c) {
+        for (PortConfig p : c.ports()) {
+            if (!carriesVnet(p)) {
+                return "port " + p.name() + " is a " + describe(p) + " port, which cannot carry vnet headers";
+            }
+        }
+        return null;
     }
 
     private static String describe(PortConfig p) {

@@ -16,14 +16,15 @@ import java.util.List;
  * @param controlSocket        path of the control socket
  * @param controlGroup         a group allowed to use the control socket besides its owner, or null (owner only)
  * @param busyPoll             how long the data-plane loop keeps polling after I/O before it sleeps
- * @param vnetOffloads         offload mode vnet: frames carry a virtio_net_hdr, interfaces keep GRO/GSO/TSO and
- *                             checksum offloads, super-frames are passed through (every port must support it)
+ * @param vnetOffloads         offload mode vnet in effect: frames carry a virtio_net_hdr, interfaces keep GRO/GSO/TSO
+ *                             and checksum offloads, super-frames are passed through (every port supports it)
+ * @param offloadsAuto         the mode was chosen by {@code offloads: auto} (the default) rather than set
  * @param metricsAddress       where the Prometheus endpoint listens ({@code host:port}), or null when it is off
  * @param source               where the config came from, for messages
  */
 public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
         List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, String controlGroup,
-        Duration busyPoll, boolean vnetOffloads,
+        Duration busyPoll, boolean vnetOffloads, boolean offloadsAuto,
         String metricsAddress, String source) {
 
     /** Loopback only by default: the endpoint has no authentication. */

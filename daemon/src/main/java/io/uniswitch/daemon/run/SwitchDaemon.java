@@ -338,9 +338,10 @@ public final class SwitchDaemon implements AutoCloseable {
      */
     private synchronized void attach(PortConfig p) {
         if (config.vnetOffloads() && !io.uniswitch.daemon.config.ConfigLoader.carriesVnet(p)) {
-            throw new StartException(where(p) + ": this switch runs with dataplane.offloads: vnet, and a "
-                    + p.type().configName() + " port cannot carry vnet headers; restart the switch with offloads: off "
-                    + "to attach it");
+            throw new StartException(where(p) + ": this switch runs in offload mode vnet"
+                    + (config.offloadsAuto() ? " (chosen by offloads: auto, since every port could carry it)" : "")
+                    + ", and a " + p.type().configName() + " port cannot carry vnet headers; add the port to the "
+                    + "config file and restart the switch (it then runs with offloads off)");
         }
         UndoStack undo = new UndoStack();
         FdPort port;
@@ -399,6 +400,11 @@ public final class SwitchDaemon implements AutoCloseable {
     }
 
     private void bringUp() {
+        LOG.log(System.Logger.Level.INFO, "offloads: " + (config.vnetOffloads()
+                ? "vnet (GRO/GSO/TSO kept; super-frames carried with a virtio_net_hdr)"
+                : "off (turned off on every interface" + (config.offloadsAuto()
+                        ? "; " + io.uniswitch.daemon.config.ConfigLoader.vnetBlocker(config) : "") + ")")
+                + (config.offloadsAuto() ? ", chosen by dataplane.offloads: auto" : ""));
         // -Duniswitch.warmup=false skips it (tests of start-up errors that need no fast data path).
         if (Boolean.parseBoolean(System.getProperty("uniswitch.warmup", "true"))) {
             Warmup.run(allocator);
@@ -934,7 +940,8 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         config = new SwitchConfig(config.switchName(), next.ageing(), config.fdbMaxEntries(),
                 config.fdbMaxEntriesPerPort(), next.ports(), next.staticEntries(), config.controlSocket(),
-                config.controlGroup(), config.busyPoll(), config.vnetOffloads(), config.metricsAddress(),
+                config.controlGroup(), config.busyPoll(), config.vnetOffloads(), config.offloadsAuto(),
+                config.metricsAddress(),
                 next.source());
         LOG.log(System.Logger.Level.INFO, "reloaded " + next.source() + ": " + summary);
         return summary;
@@ -977,7 +984,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         return new SwitchConfig(c.switchName(), c.ageing(), c.fdbMaxEntries(), c.fdbMaxEntriesPerPort(),
                 List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.controlGroup(), c.busyPoll(),
-                c.vnetOffloads(), c.metricsAddress(),
+                c.vnetOffloads(), c.offloadsAuto(), c.metricsAddress(),
                 c.source());
     }
 }

@@ -326,4 +326,26 @@ class ConfigLoaderTest {
         assertTrue(error("switch: s\nports:\n  - {name: t, type: tendr}\n").getMessage()
                 .contains("tender (a solo5 tender's network)"));
     }
+
+    @Test
+    void offloadsAutoPicksVnetWhenEveryPortCanCarryItAndOffOtherwise() {
+        SwitchConfig all = ConfigLoader.parse("o.yaml", "switch: s\nports:\n  - {name: br0, type: tap}\n"
+                + "  - {name: eth0, type: netdev}\n  - {name: t0, type: tender}\n");
+        assertTrue(all.offloadsAuto());
+        assertTrue(all.vnetOffloads(), "tap, netdev and tender taps all carry vnet headers");
+        SwitchConfig mixed = ConfigLoader.parse("o.yaml", "switch: s\nports:\n  - {name: eth0, type: netdev}\n"
+                + "  - {name: vm1, type: qemu, socket: /run/vm1.sock}\n");
+        assertFalse(mixed.vnetOffloads());
+        assertEquals("port vm1 is a qemu port, which cannot carry vnet headers", ConfigLoader.vnetBlocker(mixed));
+        SwitchConfig off = ConfigLoader.parse("o.yaml", "switch: s\ndataplane: {offloads: off}\nports:\n"
+                + "  - {name: eth0, type: netdev}\n");
+        assertFalse(off.vnetOffloads());
+        assertFalse(off.offloadsAuto());
+        ConfigException e = error("switch: s\ndataplane: {offloads: vnet}\nports:\n  - {name: eth0, type: netdev}\n"
+                + "  - {name: t1, type: tender, mode: fd, command: [x]}\n");
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("a tender (mode fd) port cannot yet"), e.getMessage());
+        e = error("switch: s\ndataplane: {offloads: fast}\nports:\n  - {name: eth0, type: netdev}\n");
+        assertTrue(e.getMessage().contains("dataplane.offloads \"fast\" is not a mode; use auto"), e.getMessage());
+    }
 }

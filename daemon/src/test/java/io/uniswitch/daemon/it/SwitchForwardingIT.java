@@ -116,6 +116,8 @@ class SwitchForwardingIT {
         Netns lan = vethPeer(swNs, "up0", "lan", "10.0.0.3/24");
         sw = SwitchProcess.start(swNs, dir, String.join("\n",
                 "switch: br100",
+                // Offload mode off, explicitly: this test checks that the switch turns offloads off and restores them.
+                "dataplane: {offloads: off}",
                 "ports:",
                 "  - {name: br100, type: tap, address: 10.0.0.1/24}",
                 "  - {name: guest0, type: tap}",
