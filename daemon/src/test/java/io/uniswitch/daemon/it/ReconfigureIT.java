@@ -103,7 +103,7 @@ class ReconfigureIT {
                 Files.writeString(cfg, config("{name: t1, type: tap, mtu: 1300}", "{name: t3, type: tap}") + control);
                 Cmd.run(T, "kill", "-HUP", Long.toString(sw.pid()));
                 waitFor(() -> portNames(sw).contains("t3") && portNames(sw).contains("t1")
-                        && sw.port("t1").path("mtu").asInt() == 1300);
+                        && sw.port("t1").path("mtu").asInt() == 1300, sw);
 
                 // And removed again.
                 Files.writeString(cfg, config() + control);
@@ -129,11 +129,11 @@ class ReconfigureIT {
         boolean ok() throws Exception;
     }
 
-    private static void waitFor(Check c) throws Exception {
+    private static void waitFor(Check c, SwitchProcess sw) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.ok()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
+                throw new AssertionError("condition not met within 10 s; switch log:\n" + sw.log());
             }
             Thread.sleep(50);
         }

@@ -8,20 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Iperf3;
 import io.uniswitch.netlab.Links;
-import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The switch forwarding real traffic between real network stacks: each test builds namespaces, veths and taps of
@@ -31,38 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  * userspace switch can carry neither super-frames nor partial checksums.
  */
 @Tag("root")
-class SwitchForwardingIT {
+class SwitchForwardingIT extends SwitchTestSupport {
     private static final Duration T = Duration.ofSeconds(30);
 
-    @TempDir
-    Path dir;
-
-    private final List<Netns> namespaces = new ArrayList<>();
-    private SwitchProcess sw;
 
     @BeforeEach
     void prerequisites() {
         Prerequisites.require("ip", "ping", "iperf3", "ethtool", "tcpdump");
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            if (sw != null) {
-                int status = sw.stop();
-                assertEquals(0, status, "switch exit status after SIGTERM; log:\n" + sw.log());
-            }
-        } finally {
-            for (int i = namespaces.size() - 1; i >= 0; i--) {
-                namespaces.get(i).close();
-            }
-        }
-    }
-
-    private Netns ns(String role) {
-        Netns n = Netns.create(Names.unique("us" + role));
-        namespaces.add(n);
-        return n;
     }
 
     /** A peer namespace joined to the switch namespace by a veth: the switch end is {@code swEnd}. */

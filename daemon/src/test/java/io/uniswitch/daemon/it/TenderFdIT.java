@@ -5,19 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,41 +22,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tender does). Namespaces are this test's own, removed by name.
  */
 @Tag("root")
-class TenderFdIT {
+class TenderFdIT extends SwitchTestSupport {
     private static final Duration T = Duration.ofSeconds(30);
     private static final String TENDER_MAC = "02:00:00:00:01:00";
     private static final int FLOOD = 100_000;
     private static final int BURST = 100_000;
 
-    @TempDir
-    Path dir;
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private SwitchProcess sw;
 
     @BeforeEach
     void prerequisites() throws Exception {
         Prerequisites.require("ip", "ping", "ethtool", "gcc");
         StandinTender.binary();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            if (sw != null) {
-                assertEquals(0, sw.stop(), "switch exit status after SIGTERM; log:\n" + sw.log());
-            }
-        } finally {
-            for (int i = toClose.size() - 1; i >= 0; i--) {
-                toClose.get(i).close();
-            }
-        }
-    }
-
-    private Netns ns(String role) {
-        Netns n = Netns.create(Names.unique("us" + role));
-        toClose.add(n);
-        return n;
     }
 
     private static String config(String... tenderArgs) throws Exception {

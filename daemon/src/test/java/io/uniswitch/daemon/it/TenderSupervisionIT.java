@@ -8,20 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
-import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Supervised tenders ({@code command:} on a tender port): the switch launches the stand-in tender once the port is
@@ -30,39 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  * process killed by pid is the tender the switch under test started.
  */
 @Tag("root")
-class TenderSupervisionIT {
+class TenderSupervisionIT extends SwitchTestSupport {
     private static final Duration T = Duration.ofSeconds(30);
     private static final String TENDER_MAC = "02:00:00:00:01:00";
 
-    @TempDir
-    Path dir;
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private SwitchProcess sw;
 
     @BeforeEach
     void prerequisites() throws Exception {
         Prerequisites.require("ip", "ping", "ethtool", "gcc", "setpriv");
         StandinTender.binary();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            if (sw != null) {
-                assertEquals(0, sw.stop(), "switch exit status after SIGTERM; log:\n" + sw.log());
-            }
-        } finally {
-            for (int i = toClose.size() - 1; i >= 0; i--) {
-                toClose.get(i).close();
-            }
-        }
-    }
-
-    private Netns ns(String role) {
-        Netns n = Netns.create(Names.unique("us" + role));
-        toClose.add(n);
-        return n;
     }
 
     private Netns vethPeer(Netns switchNs, String role) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
-import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
 import java.nio.file.Files;
@@ -18,11 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tender ports in tap mode: the switch provisions the tender's tap, the stand-in tender attaches to it by name as
@@ -30,42 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * test creates and removes by name.
  */
 @Tag("root")
-class TenderTapIT {
+class TenderTapIT extends SwitchTestSupport {
     private static final Duration T = Duration.ofSeconds(30);
     private static final String TENDER_MAC = "02:00:00:00:01:00";
     /** The foreign source MAC of the stand-in's --spoof frames. */
     private static final String SPOOF_MAC = "02:5e:00:00:00:66";
     private static final int FLOOD = 100_000;
 
-    @TempDir
-    Path dir;
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private SwitchProcess sw;
 
     @BeforeEach
     void prerequisites() throws Exception {
         Prerequisites.require("ip", "ping", "ethtool", "gcc");
         StandinTender.binary();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            if (sw != null) {
-                assertEquals(0, sw.stop(), "switch exit status after SIGTERM; log:\n" + sw.log());
-            }
-        } finally {
-            for (int i = toClose.size() - 1; i >= 0; i--) {
-                toClose.get(i).close();
-            }
-        }
-    }
-
-    private Netns ns(String role) {
-        Netns n = Netns.create(Names.unique("us" + role));
-        toClose.add(n);
-        return n;
     }
 
     private Netns vethPeer(Netns switchNs, String swEnd, String role, String cidr) {

@@ -7,19 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Iperf3;
 import io.uniswitch.netlab.Links;
-import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Offload mode vnet ({@code dataplane: {offloads: vnet}}): every interface keeps the kernel's default offloads (GRO,
@@ -29,37 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * that no peer counted a bad checksum. Namespaces are the test's own, removed by name.
  */
 @Tag("root")
-class VnetOffloadsIT {
+class VnetOffloadsIT extends SwitchTestSupport {
     private static final Duration T = Duration.ofSeconds(30);
 
-    @TempDir
-    Path dir;
-
-    private final List<Netns> namespaces = new ArrayList<>();
-    private SwitchProcess sw;
 
     @BeforeEach
     void prerequisites() {
         Prerequisites.require("ip", "ping", "iperf3", "ethtool", "nstat");
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            if (sw != null) {
-                assertEquals(0, sw.stop(), "switch exit status after SIGTERM; log:\n" + sw.log());
-            }
-        } finally {
-            for (int i = namespaces.size() - 1; i >= 0; i--) {
-                namespaces.get(i).close();
-            }
-        }
-    }
-
-    private Netns ns(String role) {
-        Netns n = Netns.create(Names.unique("us" + role));
-        namespaces.add(n);
-        return n;
     }
 
     /** A peer joined by a veth with the kernel's default offloads left on at both ends. */

@@ -10,6 +10,7 @@ import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.UnixSockets;
 import java.nio.file.Path;
 import jnr.ffi.Pointer;
 
@@ -118,7 +119,7 @@ public final class QemuDgramPort extends FdPort {
     @Override
     protected void closeDevice() {
         super.closeDevice();
-        QemuStreamPort.closeQuietly(socket);
-        QemuStreamPort.deleteQuietly(socketPath);
+        UnixSockets.closeQuietly(socket);
+        UnixSockets.deleteQuietly(socketPath);
     }
 }

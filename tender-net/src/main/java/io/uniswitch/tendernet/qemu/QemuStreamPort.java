@@ -15,8 +15,8 @@ import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.UnixSockets;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -83,10 +83,10 @@ public final class QemuStreamPort extends FdPort {
             Native.epollCtlAdd(ep.intValue(), listen.intValue(), Native.EPOLLIN);
             Native.epollCtlAdd(ep.intValue(), ev.intValue(), Native.EPOLLIN);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ev);
-            closeQuietly(ep);
-            closeQuietly(listen);
-            deleteQuietly(socketPath);
+            UnixSockets.closeQuietly(ev);
+            UnixSockets.closeQuietly(ep);
+            UnixSockets.closeQuietly(listen);
+            UnixSockets.deleteQuietly(socketPath);
             throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
         }
         this.listenSocket = listen;
@@ -237,7 +237,7 @@ public final class QemuStreamPort extends FdPort {
         connectionWriteArmed = false;
         connectionsClosed++;
         // close() removes the fd from the epoll set: it was never duplicated.
-        closeQuietly(conn);
+        UnixSockets.closeQuietly(conn);
         rx.clear();
         tx.clear();
         decoder.reset();
@@ -347,30 +347,11 @@ public final class QemuStreamPort extends FdPort {
     protected void closeDevice() {
         closeConnection();
         super.closeDevice();
-        closeQuietly(listenSocket);
-        closeQuietly(epoll);
-        closeQuietly(backlogSignal);
+        UnixSockets.closeQuietly(listenSocket);
+        UnixSockets.closeQuietly(epoll);
+        UnixSockets.closeQuietly(backlogSignal);
         rx.release();
         tx.release();
-        deleteQuietly(socketPath);
-    }
-
-    static void closeQuietly(FileDescriptor fd) {
-        if (fd == null) {
-            return;
-        }
-        try {
-            fd.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "close: " + e.getMessage());
-        }
-    }
-
-    static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot remove " + path + ": " + e.getMessage());
-        }
+        UnixSockets.deleteQuietly(socketPath);
     }
 }

@@ -16,6 +16,7 @@ import io.uniswitch.tap.linux.Fcntl;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.UnixSockets;
 import io.uniswitch.tendernet.vhostuser.memory.GuestMemory;
 import io.uniswitch.tendernet.vhostuser.protocol.Message;
 import io.uniswitch.tendernet.vhostuser.protocol.MessageChannel;
@@ -24,8 +25,6 @@ import io.uniswitch.tendernet.vhostuser.virtq.Chain;
 import io.uniswitch.tendernet.vhostuser.virtq.SplitQueue;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import jnr.ffi.Pointer;
@@ -96,7 +95,8 @@ public final class VhostUserPort extends FdPort {
         for (int i = 0; i < rxChains.length; i++) {
             rxChains[i] = new Chain();
         }
-        final int listen = bind(name, socketPath);
+        // Blocking: the control thread waits in accept().
+        final int listen = UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, 1, false);
         FileDescriptor ep = null;
         FileDescriptor ev = null;
         try {
@@ -104,10 +104,10 @@ public final class VhostUserPort extends FdPort {
             ev = Native.newEventFd();
             Native.epollCtlAdd(ep.intValue(), ev.intValue(), Native.EPOLLIN);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ev);
-            closeQuietly(ep);
+            UnixSockets.closeQuietly(ev);
+            UnixSockets.closeQuietly(ep);
             Syscall.closeQuietly(listen);
-            deleteQuietly(socketPath);
+            UnixSockets.deleteQuietly(socketPath);
             throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
         }
         this.listenFd = listen;
@@ -117,35 +117,6 @@ public final class VhostUserPort extends FdPort {
         this.control = new Thread(this::serve, "vhost-user-" + name);
         control.setDaemon(true);
         control.start();
-    }
-
-    /** A blocking listening socket: the control thread waits in accept(). */
-    private static int bind(String name, Path path) {
-        final String object = name + " " + path;
-        final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (bytes.length >= SysSocket.SOCKADDR_UN_SIZE - 2) {
-            throw new NativeException("bind", object, Errno.ENAMETOOLONG, "the path is longer than 107 bytes");
-        }
-        final int fd = Syscall.LIBC.socket(SysSocket.AF_UNIX, SysSocket.SOCK_STREAM | SysSocket.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw NativeException.of("socket", object, Syscall.errno());
-        }
-        final Pointer address = Syscall.allocate(SysSocket.SOCKADDR_UN_SIZE);
-        address.putShort(0, (short) SysSocket.AF_UNIX);
-        address.put(2, bytes, 0, bytes.length);
-        if (Syscall.LIBC.bind(fd, address, 2 + bytes.length + 1) < 0) {
-            final int errno = Syscall.errno();
-            Syscall.closeQuietly(fd);
-            throw new NativeException("bind", object, errno, errno == Errno.EADDRINUSE
-                    ? "the path exists; remove it or choose another path" : NativeException.defaultHint(errno));
-        }
-        if (Syscall.LIBC.listen(fd, 1) < 0) {
-            final int errno = Syscall.errno();
-            Syscall.closeQuietly(fd);
-            deleteQuietly(path);
-            throw NativeException.of("listen", object, errno);
-        }
-        return fd;
     }
 
     /** How queue hand-overs reach the loop: the data plane's synchronous call. Until set, they run on the caller. */
@@ -545,26 +516,8 @@ public final class VhostUserPort extends FdPort {
         dropQueued();
         super.closeDevice();
         Syscall.closeQuietly(listenFd);
-        closeQuietly(epoll);
-        closeQuietly(wake);
-        deleteQuietly(socketPath);
-    }
-
-    private static void closeQuietly(FileDescriptor fd) {
-        if (fd != null) {
-            try {
-                fd.close();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "close: " + e.getMessage());
-            }
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot remove " + path + ": " + e.getMessage());
-        }
+        UnixSockets.closeQuietly(epoll);
+        UnixSockets.closeQuietly(wake);
+        UnixSockets.deleteQuietly(socketPath);
     }
 }
