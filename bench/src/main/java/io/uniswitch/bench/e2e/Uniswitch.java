@@ -72,7 +72,9 @@ final class Uniswitch implements Dut {
         Path sock = dir.resolve("sw.sock");
         Path cfg = dir.resolve("bench.yaml");
         StringBuilder yaml = new StringBuilder("switch: bench\ncontrol: {socket: " + sock + "}\n"
-                + (vnet ? "dataplane: {offloads: vnet}\n" : "") + "ports:\n");
+                // Explicit either way: "uniswitch" is offload mode off, like for like with the kernel bridge with
+                // offloads off, whatever offloads: auto would pick for these ports.
+                + "dataplane: {offloads: " + (vnet ? "vnet" : "off") + "}\n" + "ports:\n");
         for (String port : portLines) {
             yaml.append("  - ").append(port).append('\n');
         }
