@@ -104,6 +104,16 @@ public final class VhostUserBackend {
     }
 
     private byte[] dispatch(Message m) throws ProtocolException {
+        // Checked here too, whatever read the message: a front-end sends requests, each of its fixed size.
+        if ((m.flags() & VhostUser.FLAG_REPLY) != 0) {
+            throw new ProtocolException(name + ": " + VhostUser.name(m.request()) + " arrived flagged as a reply; a "
+                    + "front-end sends requests");
+        }
+        final int expected = VhostUser.payloadBytes(m.request());
+        if (expected >= 0 && m.payloadBytes() != expected) {
+            throw new ProtocolException(name + ": " + VhostUser.name(m.request()) + ": payload of " + m.payloadBytes()
+                    + " bytes, expected " + expected);
+        }
         switch (m.request()) {
             case VhostUser.GET_FEATURES:
                 return u64(FEATURES);

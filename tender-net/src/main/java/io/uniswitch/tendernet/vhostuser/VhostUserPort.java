@@ -183,11 +183,11 @@ public final class VhostUserPort extends FdPort {
             } catch (EOFException e) {
                 LOG.log(System.Logger.Level.INFO, "port " + name() + ": vhost-user front-end disconnected");
             } catch (ProtocolException e) {
-                counters().errors++;
+                countErrorOnLoop();
                 LOG.log(System.Logger.Level.ERROR, "port " + name() + ": " + e.getMessage() + "; connection closed, "
                         + "device reset");
             } catch (IOException | RuntimeException e) {
-                counters().errors++;
+                countErrorOnLoop();
                 LOG.log(System.Logger.Level.ERROR, "port " + name() + ": vhost-user connection failed: "
                         + e.getMessage() + "; device reset");
             } finally {
@@ -195,6 +195,15 @@ public final class VhostUserPort extends FdPort {
                 backend.close();
                 ch.close();
             }
+        }
+    }
+
+    /** Port counters have one writer, the loop: a control-thread error is counted there. */
+    private void countErrorOnLoop() {
+        try {
+            loopRunner.accept(() -> counters().errors++);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "port " + name() + ": error not counted: " + e.getMessage());
         }
     }
 

@@ -88,7 +88,8 @@ public final class MessageChannel implements AutoCloseable {
                 throw new ProtocolException(VhostUser.name(request) + ": payload of " + Integer.toUnsignedString(size)
                         + " bytes (at most " + MAX_PAYLOAD_BYTES + ")");
             }
-            // Replies (read by a front-end, as tests do) carry their own payloads; requests have fixed sizes.
+            // Replies (read by a front-end, as tests do) carry their own payloads; requests have fixed sizes. The
+            // back-end refuses anything flagged as a reply, so the flag cannot smuggle a short request past this.
             final int expected = (flags & VhostUser.FLAG_REPLY) != 0 ? -1 : VhostUser.payloadBytes(request);
             if (expected >= 0 && size != expected) {
                 throw new ProtocolException(VhostUser.name(request) + ": payload of " + size + " bytes, expected "

@@ -94,7 +94,7 @@ public final class VhostUser {
      * The payload size a request must have, or -1 when it varies (SET_MEM_TABLE, config space) and is checked where
      * it is parsed. A message of another size is a protocol error.
      */
-    static int payloadBytes(int request) {
+    public static int payloadBytes(int request) {
         switch (request) {
             case GET_FEATURES:
             case SET_OWNER:
