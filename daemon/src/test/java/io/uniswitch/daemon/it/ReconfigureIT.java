@@ -133,7 +133,10 @@ class ReconfigureIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.ok()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s; switch log:\n" + sw.log());
+                // What every thread of the switch was doing, for a reload that never showed.
+                String threads = Cmd.runAllowFail(Duration.ofSeconds(20), "jstack", Long.toString(sw.pid())).stdout();
+                throw new AssertionError("condition not met within 10 s; switch log:\n" + sw.log() + "\nthreads:\n"
+                        + threads);
             }
             Thread.sleep(50);
         }
