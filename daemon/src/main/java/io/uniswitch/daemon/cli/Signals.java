@@ -19,10 +19,28 @@ final class Signals {
         return on(onStop, "TERM", "INT");
     }
 
-    /** Calls {@code action} on SIGHUP (systemctl reload) instead of the JVM's default, which is to exit. */
+    /**
+     * Calls {@code action} on SIGHUP (systemctl reload) instead of the JVM's default, which is to exit.
+     *
+     * <p>A SIGHUP that was ignored when the JVM started (the switch launched under {@code nohup}, or by a parent that
+     * ignores it) would stay ignored: the JVM keeps an ignored shutdown signal ignored and says nothing. SIGHUP means
+     * reload here, never exit, so its disposition is reset to the default first and the handler then takes it.
+     */
     static boolean onHup(Runnable action) {
+        try {
+            if (io.uniswitch.tap.linux.Syscall.LIBC.signal(SIGHUP, SIG_DFL) == SIG_IGN) {
+                System.getLogger(Signals.class.getName()).log(System.Logger.Level.INFO, "SIGHUP was ignored by "
+                        + "the parent (nohup?); it is taken again: it reloads the config");
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // No libc binding: the JVM's own rules apply.
+        }
         return on(action, "HUP");
     }
+
+    private static final int SIGHUP = 1;
+    private static final long SIG_DFL = 0;
+    private static final long SIG_IGN = 1;
 
     private static boolean on(Runnable action, String... names) {
         try {

@@ -73,6 +73,9 @@ public interface LibC {
     /** sendmsg(2) from a caller-laid {@code struct msghdr}. */
     long sendmsg(int fd, Pointer message, int flags);
 
+    /** signal(2) with a constant disposition (0 = SIG_DFL, 1 = SIG_IGN); returns the previous one. */
+    long signal(int signal, long disposition);
+
     /** shutdown(2): SHUT_RDWR (2) wakes a thread blocked in accept() or read() on the socket. */
     int shutdown(int fd, int how);
 
