@@ -51,7 +51,9 @@ public final class VnetHeader {
         if (l4 < l2 || l4 + TCP_DATA_OFFSET >= f.readableBytes()) {
             return payload;
         }
-        final int l4Header = gso == GSO_UDP || gso == GSO_UDP_L4 ? UDP_HEADER_BYTES
+        // UFO (GSO_UDP) fragments IP packets whose gso_size already counts the UDP header; USO (GSO_UDP_L4) and TCP
+        // segments carry their own L4 header on top of gso_size.
+        final int l4Header = gso == GSO_UDP ? 0 : gso == GSO_UDP_L4 ? UDP_HEADER_BYTES
                 : (f.getUnsignedByte(f.readerIndex() + l4 + TCP_DATA_OFFSET) >> 4) * 4;
         return l4 - l2 + l4Header + segment;
     }

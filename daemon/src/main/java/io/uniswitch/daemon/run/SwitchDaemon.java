@@ -573,14 +573,14 @@ public final class SwitchDaemon implements AutoCloseable {
         checkQemuSocket(p);
         VhostUserPort port;
         try {
-            port = new VhostUserPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator);
+            port = new VhostUserPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator,
+                    task -> dataplane.call(() -> {
+                        task.run();
+                        return null;
+                    }));
         } catch (NativeException e) {
             throw new StartException(where(p) + ": " + e.getMessage(), e);
         }
-        port.setLoopRunner(task -> dataplane.call(() -> {
-            task.run();
-            return null;
-        }));
         undo.push("close vhost-user port " + p.name() + " and remove " + p.socket(), port::close);
         PortDetails d = new PortDetails(p.name(), VhostUserPort.TYPE, p.mtuBytes(), null, true, null);
         LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user socket " + p.socket() + " listening, mtu "

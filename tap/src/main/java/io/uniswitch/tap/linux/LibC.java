@@ -88,6 +88,9 @@ public interface LibC {
     /** memfd_create(2): anonymous shareable memory (guest RAM in tests). */
     int memfd_create(CharSequence name, int flags);
 
+    /** lseek(2); with SEEK_END and offset 0, the size of a file or memfd. */
+    long lseek(int fd, long offset, int whence);
+
     /** ftruncate(2). */
     int ftruncate(int fd, long length);
 

@@ -52,6 +52,11 @@ public final class FdSpawn implements TenderProcess.Launcher {
 
         int posix_spawn_file_actions_addopen(Pointer actions, int fd, CharSequence path, int flags, int mode);
 
+        int posix_spawn_file_actions_addclose(Pointer actions, int fd);
+
+        /** glibc 2.34+: close every descriptor from {@code from} up in the child. */
+        int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+
         int posix_spawnattr_init(Pointer attr);
 
         int posix_spawnattr_destroy(Pointer attr);
@@ -112,6 +117,9 @@ public final class FdSpawn implements TenderProcess.Launcher {
             check(SPAWN.posix_spawn_file_actions_adddup2(actions, writeEnd, 1), "adddup2");
             check(SPAWN.posix_spawn_file_actions_adddup2(actions, writeEnd, 2), "adddup2");
             check(SPAWN.posix_spawn_file_actions_adddup2(actions, fd, childFd), "adddup2");
+            // Unlike ProcessBuilder, posix_spawn closes nothing by itself, and the JDK opens some descriptors without
+            // close-on-exec (NIO unix sockets: the control socket and its connections): the tender gets none of them.
+            closeTheRest(actions, childFd + 1);
             final Pointer none = allocate(SIGSET_BYTES);
             SPAWN.sigemptyset(none);
             final Pointer reset = allocate(SIGSET_BYTES);
@@ -132,12 +140,15 @@ public final class FdSpawn implements TenderProcess.Launcher {
             final Pointer envArray = strings(env, keep);
             final Pointer pidOut = allocate(Integer.BYTES);
             final int error = SPAWN.posix_spawnp(pidOut, argv.get(0), actions, attr, argvArray, envArray);
+            java.lang.ref.Reference.reachabilityFence(keep);
             if (error != 0) {
-                Syscall.closeQuietly(readEnd);
                 throw new IOException("Cannot run program \"" + argv.get(0) + "\": error=" + error + ", "
                         + Errno.name(error));
             }
             pid = pidOut.getInt(0);
+        } catch (IOException | RuntimeException e) {
+            Syscall.closeQuietly(readEnd);
+            throw e;
         } finally {
             SPAWN.posix_spawn_file_actions_destroy(actions);
             SPAWN.posix_spawnattr_destroy(attr);
@@ -152,6 +163,28 @@ public final class FdSpawn implements TenderProcess.Launcher {
             Syscall.closeQuietly(readEnd);
         }
         return new Spawned(pid, output);
+    }
+
+    /**
+     * Closes every descriptor from {@code from} up in the child: posix_spawn_file_actions_addclosefrom_np where glibc
+     * has it (2.34+), else one close action for each descriptor open here now.
+     */
+    private static void closeTheRest(Pointer actions, int from) throws IOException {
+        try {
+            check(SPAWN.posix_spawn_file_actions_addclosefrom_np(actions, from), "addclosefrom_np");
+            return;
+        } catch (UnsatisfiedLinkError e) {
+            // An older glibc: list them.
+        }
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> fds = java.nio.file.Files.newDirectoryStream(
+                java.nio.file.Path.of("/proc/self/fd"))) {
+            for (java.nio.file.Path p : fds) {
+                final int n = Integer.parseInt(p.getFileName().toString());
+                if (n >= from) {
+                    check(SPAWN.posix_spawn_file_actions_addclose(actions, n), "addclose");
+                }
+            }
+        }
     }
 
     private static void check(int error, String call) throws IOException {

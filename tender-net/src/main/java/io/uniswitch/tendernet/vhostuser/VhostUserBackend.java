@@ -233,9 +233,8 @@ public final class VhostUserBackend {
         try {
             next = GuestMemory.map(name, regions, fds);
         } catch (IllegalArgumentException | io.uniswitch.tap.linux.NativeException e) {
-            throw new ProtocolException(name + ": SET_MEM_TABLE: " + e.getMessage() + (e instanceof
-                    io.uniswitch.tap.linux.NativeException ? " (is the guest's memory shared? QEMU needs "
-                    + "-object memory-backend-memfd,share=on)" : ""));
+            throw new ProtocolException(name + ": SET_MEM_TABLE: " + e.getMessage() + " (is the guest's memory "
+                    + "shared? QEMU needs -object memory-backend-memfd,share=on)");
         } finally {
             for (int fd : fds) {
                 Syscall.closeQuietly(fd);

@@ -64,7 +64,7 @@ public final class VhostUserPort extends FdPort {
     private final int maxFrameBytes;
     private final VhostUserBackend backend;
     private final Thread control;
-    private volatile Consumer<Runnable> loopRunner = Runnable::run;
+    private volatile Consumer<Runnable> loopRunner;
     private volatile boolean closing;
     private volatile MessageChannel channel;
     private volatile long connections;
@@ -87,7 +87,17 @@ public final class VhostUserPort extends FdPort {
      * @throws NativeException naming the port and path
      */
     public VhostUserPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
+        this(name, socketPath, mtuBytes, queueFrames, allocator, Runnable::run);
+    }
+
+    /**
+     * As above, with the runner that hands queues to the loop set before the control thread starts (a front-end
+     * that connects at once must not see hand-overs run in place).
+     */
+    public VhostUserPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
+            Consumer<Runnable> loopRunner) {
         super(name, TYPE, mtuBytes, queueFrames, allocator);
+        this.loopRunner = loopRunner;
         Epoll.ensureAvailability();
         this.socketPath = socketPath;
         this.allocator = allocator;
@@ -220,6 +230,8 @@ public final class VhostUserPort extends FdPort {
         @Override
         public void started(int index, SplitQueue queue, int kickFd, int callFd) {
             setNonBlocking(kickFd);
+            // A call fd that blocked (a pipe, say, instead of an eventfd) would stall the loop once full.
+            setNonBlocking(callFd);
             loopRunner.accept(() -> onStarted(index, queue, kickFd, callFd));
         }
 
@@ -246,6 +258,10 @@ public final class VhostUserPort extends FdPort {
     // ---- loop thread ----------------------------------------------------------------------------------------------
 
     private void onStarted(int index, SplitQueue queue, int kickFd, int callFd) {
+        if (isClosed()) {
+            // A hand-over that waited while the port closed: its epoll fd is gone.
+            return;
+        }
         mergeable = (backend.features() & 1L << io.uniswitch.tendernet.vhostuser.protocol.VhostUser
                 .VIRTIO_NET_F_MRG_RXBUF) != 0;
         if (kickFd >= 0) {
@@ -326,6 +342,10 @@ public final class VhostUserPort extends FdPort {
             return 0;
         }
         drainEventFd(txKick);
+        if (q.isBroken()) {
+            // Stopped until the guest resets the device; its kicks are drained above and nothing is re-armed.
+            return 0;
+        }
         final PortCounters c = counters();
         final Chain chain = txChain;
         int n = 0;
@@ -388,6 +408,7 @@ public final class VhostUserPort extends FdPort {
         f.writerIndex(at);
     }
 
+    /** Counted and logged once per queue set-up: the queue stays broken (and silent) until the guest resets it. */
     private void onBrokenQueue(String which, int code) {
         counters().errors++;
         LOG.log(System.Logger.Level.ERROR, "port " + name() + ": the guest's " + which + " queue is malformed (code "
@@ -397,7 +418,7 @@ public final class VhostUserPort extends FdPort {
     @Override
     protected int writeQueued() {
         final SplitQueue q = rxQueue;
-        if (q == null) {
+        if (q == null || q.isBroken()) {
             dropQueued();
             return 0;
         }
@@ -426,8 +447,12 @@ public final class VhostUserPort extends FdPort {
                 Native.eventFdWrite(rxCall, 1);
             }
         }
-        // Out of guest buffers: ask for a kick when the guest adds some; the frame waits in the queue meanwhile.
+        // Out of guest buffers: ask for a kick when the guest adds some; the frame waits in the queue meanwhile. The
+        // guest may have added buffers before it could see that request (EVENT_IDX): look once more.
         q.setKicksWanted(true);
+        if (hasPendingTx() && q.available() > 0) {
+            signalWake();
+        }
         return written;
     }
 

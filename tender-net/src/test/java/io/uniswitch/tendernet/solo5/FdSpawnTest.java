@@ -62,9 +62,17 @@ class FdSpawnTest extends TenderSupervisorTest {
     @Test
     void theChildGetsDevNullAsStdinAndNoOtherDescriptorOfOurs() throws Exception {
         int local = pair.localFd();
-        TenderProcess p = launcher().launch(List.of("/bin/sh", "-c", "readlink /proc/self/fd/0; "
-                + "if [ -e /proc/$$/fd/" + local + " ]; then echo leaked; else echo clean; fi; echo err >&2"));
-        assertEquals("/dev/null\nclean\nerr\n", run(p));
+        // A descriptor without close-on-exec, as the JDK's NIO unix sockets are: posix_spawn would pass it on.
+        int inheritable = io.uniswitch.tap.linux.Syscall.LIBC.open("/dev/null", 0);
+        assertTrue(inheritable > 3);
+        try {
+            TenderProcess p = launcher().launch(List.of("/bin/sh", "-c", "readlink /proc/self/fd/0; "
+                    + "for fd in " + local + " " + inheritable + "; do if [ -e /proc/$$/fd/$fd ]; then "
+                    + "echo leaked $fd; fi; done; echo clean; echo err >&2"));
+            assertEquals("/dev/null\nclean\nerr\n", run(p));
+        } finally {
+            io.uniswitch.tap.linux.Syscall.LIBC.close(inheritable);
+        }
     }
 
     @Test

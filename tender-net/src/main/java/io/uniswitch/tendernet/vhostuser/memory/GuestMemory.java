@@ -23,6 +23,7 @@ public final class GuestMemory implements AutoCloseable {
     public static final long INVALID = -1L;
     /** The most regions a table may hold, as QEMU sends without the mem-slots protocol feature. */
     public static final int MAX_REGIONS = 8;
+    private static final int SEEK_END = 2;
 
     /** One region as the front-end describes it. */
     public record Region(long guestPhysAddr, long sizeBytes, long userAddr, long mmapOffset) {
@@ -72,6 +73,15 @@ public final class GuestMemory implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Region r = regions.get(i);
             final long total = r.sizeBytes() + r.mmapOffset();
+            // A file shorter than the region would fault (SIGBUS) on the first access past its end.
+            final long fileBytes = Syscall.LIBC.lseek(fds[i], 0, SEEK_END);
+            if (fileBytes >= 0 && fileBytes < total) {
+                for (int j = 0; j < i; j++) {
+                    Syscall.LIBC.munmap(address[j], length[j]);
+                }
+                throw new IllegalArgumentException("memory region " + i + " declares " + total + " bytes but its file "
+                        + "holds " + fileBytes);
+            }
             final long a = Syscall.LIBC.mmap(null, total, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, fds[i], 0);
             if (a == Mman.MAP_FAILED || a == 0) {
                 final int errno = Syscall.errno();

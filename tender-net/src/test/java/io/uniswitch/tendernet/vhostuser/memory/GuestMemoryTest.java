@@ -81,4 +81,18 @@ class GuestMemoryTest {
         }
         assertEquals(99, Files.readAllBytes(file)[0x1001], "MAP_SHARED: writes reach the file");
     }
+
+    @Test
+    void aFileShorterThanItsRegionIsRefusedRatherThanFaultingLater() throws Exception {
+        Path file = dir.resolve("short-ram");
+        Files.write(file, new byte[0x1000]);
+        int fd = Syscall.LIBC.open(file.toString(), Fcntl.O_RDWR);
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GuestMemory.map("vm0", List.of(HIGH), new int[] {fd}));
+            assertTrue(e.getMessage().contains("declares 12288 bytes but its file holds 4096"), e.getMessage());
+        } finally {
+            Syscall.LIBC.close(fd);
+        }
+    }
 }
