@@ -2,9 +2,12 @@ package io.uniswitch.daemon.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Names;
 import io.uniswitch.netlab.Netns;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +38,24 @@ abstract class SwitchTestSupport {
                 toClose.get(i).close();
             }
         }
+    }
+
+    /** How a {@code uniswitch run} that is expected to fail ended: exit status and what it printed. */
+    record Outcome(int exitCode, String stderr) {
+    }
+
+    /** Runs {@code uniswitch run} in {@code ns} on {@code config} (plus a control socket of its own), to its end. */
+    Outcome run(Netns ns, String config) throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, config + "\ncontrol: {socket: " + dir.resolve("bad.sock") + "}\n");
+        List<String> cmd = ns.wrap(SwitchProcess.javaCommand("run", "--config", file.toString()));
+        Cmd.Result r = Cmd.runAllowFail(Duration.ofSeconds(60), cmd.toArray(new String[0]));
+        return new Outcome(r.exitCode(), r.stderr() + r.stdout());
+    }
+
+    /** The namespace's interfaces, one line each without their details: to compare before and after. */
+    static String links(Netns ns) {
+        return ns.exec(Duration.ofSeconds(30), "ip", "-o", "link", "show").stdout().replaceAll("\\\\.*", "").trim();
     }
 
     /** A new namespace for {@code role} (a few letters), removed after the test. */

@@ -102,8 +102,4 @@ class TenderFdIT extends SwitchTestSupport {
             Thread.sleep(50);
         }
     }
-
-    private static String links(Netns ns) {
-        return ns.exec(T, "ip", "-o", "link", "show").stdout().replaceAll("\\\\.*", "").trim();
-    }
 }

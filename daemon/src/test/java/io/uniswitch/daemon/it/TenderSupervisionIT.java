@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
@@ -161,20 +160,5 @@ class TenderSupervisionIT extends SwitchTestSupport {
             }
         }
         throw new AssertionError("no fdb entry for " + mac + ": " + sw.cliJson("fdb"));
-    }
-
-    private record Outcome(int exitCode, String stderr) {
-    }
-
-    private Outcome run(Netns ns, String config) throws Exception {
-        Path file = dir.resolve("bad.yaml");
-        Files.writeString(file, config + "\ncontrol: {socket: " + dir.resolve("bad.sock") + "}\n");
-        List<String> cmd = ns.wrap(SwitchProcess.javaCommand("run", "--config", file.toString()));
-        Cmd.Result r = Cmd.runAllowFail(Duration.ofSeconds(60), cmd.toArray(new String[0]));
-        return new Outcome(r.exitCode(), r.stderr() + r.stdout());
-    }
-
-    private static String links(Netns ns) {
-        return ns.exec(T, "ip", "-o", "link", "show").stdout().replaceAll("\\\\.*", "").trim();
     }
 }

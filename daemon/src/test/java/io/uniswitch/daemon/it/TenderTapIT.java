@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -201,21 +198,6 @@ class TenderTapIT extends SwitchTestSupport {
         assertEquals(2, o.exitCode(), o.stderr());
         assertTrue(o.stderr().contains(":4: a port is missing `name:`"), o.stderr());
         assertEquals(before, links(swNs), "nothing left behind");
-    }
-
-    private record Outcome(int exitCode, String stderr) {
-    }
-
-    private Outcome run(Netns ns, String config) throws Exception {
-        Path file = dir.resolve("bad.yaml");
-        Files.writeString(file, config + "\ncontrol: {socket: " + dir.resolve("bad.sock") + "}\n");
-        List<String> cmd = ns.wrap(SwitchProcess.javaCommand("run", "--config", file.toString()));
-        Cmd.Result r = Cmd.runAllowFail(Duration.ofSeconds(60), cmd.toArray(new String[0]));
-        return new Outcome(r.exitCode(), r.stderr() + r.stdout());
-    }
-
-    private static String links(Netns ns) {
-        return ns.exec(T, "ip", "-o", "link", "show").stdout().replaceAll("\\\\.*", "").trim();
     }
 
     private static String sysfs(Netns ns, String dev, String attribute) {
