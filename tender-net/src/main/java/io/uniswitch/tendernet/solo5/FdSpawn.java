@@ -26,8 +26,9 @@ import jnr.ffi.Runtime;
  * dup2 the descriptor to its number (dup2 clears close-on-exec on the copy only), stdout and stderr go to a pipe,
  * stdin is /dev/null; the signals the JVM handles are reset to their defaults and none is blocked in the child.
  *
- * <p>A reaper thread per process waits for it with waitpid() and completes its exit status; nothing else in the JVM
- * reaps children it did not start. Control and supervisor threads only.
+ * <p>A reaper thread per process waits for it to exit without reaping it (waitid with WNOWAIT), then reaps it under
+ * the lock that signals take, so a signal never reaches another process that got the pid after it; nothing else in
+ * the JVM reaps children it did not start. Control and supervisor threads only.
  */
 public final class FdSpawn implements TenderProcess.Launcher {
     private static final LibSpawn SPAWN = LibraryLoader.create(LibSpawn.class).load("c");
@@ -41,6 +42,11 @@ public final class FdSpawn implements TenderProcess.Launcher {
     private static final int[] RESET_SIGNALS = {1, 2, 3, 10, 12, 13, 15, 17, 25};
     private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
+    /** waitid(2): idtype_t P_PID, options WEXITED and WNOWAIT, sizeof(siginfo_t) (the same on every Linux ABI). */
+    private static final int P_PID = 1;
+    private static final int WEXITED = 4;
+    private static final int WNOWAIT = 0x0100_0000;
+    private static final int SIGINFO_BYTES = 128;
 
     /** posix_spawn and friends from glibc. Pointer parameters keep jnr-ffi off its 6-primitive-argument bug. */
     public interface LibSpawn {
@@ -75,6 +81,8 @@ public final class FdSpawn implements TenderProcess.Launcher {
         int posix_spawnp(Pointer pid, CharSequence file, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
 
         int waitpid(int pid, Pointer status, int options);
+
+        int waitid(int idType, int id, Pointer info, int options);
 
         int kill(int pid, int signal);
 
@@ -217,6 +225,7 @@ public final class FdSpawn implements TenderProcess.Launcher {
         private final int pid;
         private final InputStream output;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        private boolean reaped;
 
         Spawned(int pid, InputStream output) {
             this.pid = pid;
@@ -227,21 +236,30 @@ public final class FdSpawn implements TenderProcess.Launcher {
         }
 
         private void reap() {
+            // Wait without reaping first: while the child is a zombie its pid cannot be reused, so signal() may
+            // still send to it; only under the lock, with reaped set, is it reaped.
+            final Pointer info = allocate(SIGINFO_BYTES);
+            while (SPAWN.waitid(P_PID, pid, info, WEXITED | WNOWAIT) < 0) {
+                if (RUNTIME.getLastError() != Errno.EINTR) {
+                    break;
+                }
+            }
             final Pointer status = allocate(Integer.BYTES);
-            while (true) {
-                final int r = SPAWN.waitpid(pid, status, 0);
+            int code = 255;
+            synchronized (this) {
+                reaped = true;
+                int r;
+                do {
+                    r = SPAWN.waitpid(pid, status, 0);
+                } while (r < 0 && RUNTIME.getLastError() == Errno.EINTR);
                 if (r == pid) {
                     final int s = status.getInt(0);
                     final int signal = s & 0x7f;
-                    exit.complete(signal == 0 ? (s >> 8) & 0xff : 128 + signal);
-                    return;
+                    code = signal == 0 ? (s >> 8) & 0xff : 128 + signal;
                 }
-                if (r < 0 && RUNTIME.getLastError() != Errno.EINTR) {
-                    // ECHILD: someone else reaped it; the status is lost, but the process is gone.
-                    exit.complete(255);
-                    return;
-                }
+                // Otherwise ECHILD: someone else reaped it; the status is lost, but the process is gone.
             }
+            exit.complete(code);
         }
 
         @Override
@@ -290,9 +308,9 @@ public final class FdSpawn implements TenderProcess.Launcher {
             signal(SIGKILL);
         }
 
-        /** Only while not reaped: after that the pid may belong to another process. */
-        private void signal(int signal) {
-            if (!exit.isDone()) {
+        /** Only while not reaped (a zombie's pid is still its own): after that it may be another process's. */
+        private synchronized void signal(int signal) {
+            if (!reaped) {
                 SPAWN.kill(pid, signal);
             }
         }

@@ -6,8 +6,11 @@ import io.uniswitch.tendernet.vhostuser.protocol.Message;
 import io.uniswitch.tendernet.vhostuser.protocol.ProtocolException;
 import io.uniswitch.tendernet.vhostuser.protocol.VhostUser;
 import io.uniswitch.tendernet.vhostuser.virtq.SplitQueue;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,7 +42,11 @@ public final class VhostUserBackend {
         /** Queue {@code index} can run: kicks arrive on {@code kickFd} (-1: poll), interrupts go to {@code callFd}. */
         void started(int index, SplitQueue queue, int kickFd, int callFd);
 
-        /** Queue {@code index} must stop now; returns once the loop no longer touches it. */
+        /**
+         * Queue {@code index} must stop now; returns once the loop no longer touches it.
+         *
+         * @throws RuntimeException when that cannot be confirmed: the queue's memory must then stay mapped
+         */
         void stopped(int index);
 
         /** The memory table changed or went away (null): the old one may be unmapped after this returns. */
@@ -60,6 +67,9 @@ public final class VhostUserBackend {
         SplitQueue running;
     }
 
+    private static final System.Logger LOG = System.getLogger(VhostUserBackend.class.getName());
+    private static final String EVENTFD = "anon_inode:[eventfd]";
+
     private final String name;
     private final Queues queues;
     private final Vring[] vrings = {new Vring(), new Vring()};
@@ -67,6 +77,8 @@ public final class VhostUserBackend {
     private boolean featuresSet;
     private long protocolFeatures;
     private GuestMemory memory;
+    /** A queue stop the loop never confirmed: it may still read the memory, which then stays mapped (leaked). */
+    private boolean memoryPinned;
 
     public VhostUserBackend(String name, Queues queues) {
         this.name = name;
@@ -240,8 +252,13 @@ public final class VhostUserBackend {
                 Syscall.closeQuietly(fd);
             }
         }
-        for (int i = 0; i < QUEUES; i++) {
-            stop(i);
+        try {
+            for (int i = 0; i < QUEUES; i++) {
+                stop(i);
+            }
+        } catch (ProtocolException e) {
+            next.close();
+            throw e;
         }
         GuestMemory old = memory;
         memory = next;
@@ -272,10 +289,16 @@ public final class VhostUserBackend {
             closeFd(fd);
             return;
         }
+        boolean wasRunning = v.running != null;
+        try {
+            requireEventFd(fd, m, index);
+            stop(index);
+        } catch (ProtocolException e) {
+            closeFd(fd);
+            throw e;
+        }
         if (m.request() == VhostUser.SET_VRING_CALL) {
             // A new call fd for a running queue: restart it so the loop signals the new one.
-            boolean wasRunning = v.running != null;
-            stop(index);
             closeFd(v.callFd);
             v.callFd = fd;
             if (wasRunning) {
@@ -283,7 +306,6 @@ public final class VhostUserBackend {
             }
             return;
         }
-        stop(index);
         closeFd(v.kickFd);
         v.kickFd = fd;
         v.kickSet = true;
@@ -312,10 +334,38 @@ public final class VhostUserBackend {
         queues.started(index, q, v.kickFd, v.callFd);
     }
 
-    private void stop(int index) {
+    /**
+     * Kicks and calls are eventfds (the spec's word, and what the loop reads and writes 8 bytes at a time): a pipe, a
+     * socket or a file there would be read or written wrongly or block, so it is refused naming what it is.
+     */
+    private void requireEventFd(int fd, Message m, int index) throws ProtocolException {
+        if (fd < 0) {
+            return;
+        }
+        String what;
+        try {
+            what = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (IOException e) {
+            throw new ProtocolException(name + ": " + VhostUser.name(m.request()) + " for queue " + index
+                    + ": cannot tell what descriptor " + fd + " is: " + e.getMessage());
+        }
+        if (!EVENTFD.equals(what)) {
+            throw new ProtocolException(name + ": " + VhostUser.name(m.request()) + " for queue " + index
+                    + " passed " + what + ", not an eventfd");
+        }
+    }
+
+    private void stop(int index) throws ProtocolException {
         Vring v = vrings[index];
         if (v.running != null) {
-            queues.stopped(index);
+            try {
+                queues.stopped(index);
+            } catch (RuntimeException e) {
+                // The loop may still be in the queue: its memory stays mapped for the life of the process.
+                memoryPinned = true;
+                v.running = null;
+                throw new ProtocolException(name + ": queue " + index + " could not be stopped: " + e.getMessage());
+            }
             v.base = v.running.lastAvailIndex();
             v.running = null;
         }
@@ -342,7 +392,11 @@ public final class VhostUserBackend {
     /** Stops both queues and forgets everything but the memory table (RESET_OWNER, RESET_DEVICE, disconnect). */
     public void reset() {
         for (int i = 0; i < QUEUES; i++) {
-            stop(i);
+            try {
+                stop(i);
+            } catch (ProtocolException e) {
+                LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            }
             Vring v = vrings[i];
             closeFd(v.kickFd);
             closeFd(v.callFd);
@@ -358,7 +412,12 @@ public final class VhostUserBackend {
         reset();
         if (memory != null) {
             queues.memoryChanged(null);
-            memory.close();
+            if (memoryPinned) {
+                LOG.log(System.Logger.Level.ERROR, name + ": the guest's memory (" + memory.describe() + ") stays "
+                        + "mapped: the data plane did not confirm it stopped using it");
+            } else {
+                memory.close();
+            }
             memory = null;
         }
     }

@@ -26,6 +26,8 @@ import io.uniswitch.tendernet.vhostuser.virtq.SplitQueue;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import jnr.ffi.Pointer;
 
@@ -53,6 +55,7 @@ public final class VhostUserPort extends FdPort {
     private static final int NUM_BUFFERS_OFFSET = 10;
     private static final int MAX_RX_CHAINS = 64;
     private static final int RUNT_BYTES = 14;
+    private static final long HAND_OVER_WAIT_MS = 60_000;
     /** Eventfd counters read to clear a kick land here; the value is not needed. Loop thread only. */
     private static final Pointer KICK_SCRATCH = Syscall.allocate(8);
 
@@ -230,19 +233,59 @@ public final class VhostUserPort extends FdPort {
         @Override
         public void started(int index, SplitQueue queue, int kickFd, int callFd) {
             setNonBlocking(kickFd);
-            // A call fd that blocked (a pipe, say, instead of an eventfd) would stall the loop once full.
             setNonBlocking(callFd);
-            loopRunner.accept(() -> onStarted(index, queue, kickFd, callFd));
+            handOver(() -> onStarted(index, queue, kickFd, callFd));
         }
 
         @Override
         public void stopped(int index) {
-            loopRunner.accept(() -> onStopped(index));
+            handOver(() -> onStopped(index));
         }
 
         @Override
         public void memoryChanged(GuestMemory memory) {
             // Queues are stopped before the table changes and started after; nothing here holds the old table.
+        }
+    }
+
+    /**
+     * Runs a hand-over on the loop and returns once it has run. The data plane's call stops waiting after a few
+     * seconds but leaves the task queued: a stop must really have run before the guest's memory can be unmapped, so
+     * this goes on waiting for it, up to {@link #HAND_OVER_WAIT_MS}, and throws only if it never ran.
+     */
+    private void handOver(Runnable task) {
+        final CountDownLatch ran = new CountDownLatch(1);
+        try {
+            loopRunner.accept(() -> {
+                try {
+                    task.run();
+                } finally {
+                    ran.countDown();
+                }
+            });
+        } catch (RuntimeException e) {
+            if (ran.getCount() == 0) {
+                throw e;
+            }
+            boolean done = false;
+            boolean interrupted = false;
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WAIT_MS);
+            while (!done && System.nanoTime() < deadline) {
+                try {
+                    done = ran.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException ie) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (!done) {
+                throw new IllegalStateException("the data plane did not take the queue hand-over within "
+                        + HAND_OVER_WAIT_MS / 1000 + " s", e);
+            }
+            LOG.log(System.Logger.Level.WARNING, "port " + name() + ": the data plane took a queue hand-over late ("
+                    + e.getMessage() + ")");
         }
     }
 

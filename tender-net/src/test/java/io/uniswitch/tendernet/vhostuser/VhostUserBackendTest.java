@@ -1,6 +1,7 @@
 package io.uniswitch.tendernet.vhostuser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +19,8 @@ import io.uniswitch.tendernet.vhostuser.virtq.SplitQueue;
 import java.io.EOFException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -185,6 +188,82 @@ class VhostUserBackendTest {
         ProtocolException e = assertThrows(ProtocolException.class,
                 () -> send(VhostUser.SET_VRING_KICK, u64(0), dup(track(Syscall.LIBC.eventfd(0, 0)))));
         assertTrue(e.getMessage().contains("not inside the shared memory"), e.getMessage());
+    }
+
+    @Test
+    void kicksAndCallsMustBeEventfdsAndARefusedOneIsClosed() throws Exception {
+        int ram = memfd();
+        send(VhostUser.SET_FEATURES, u64(VhostUserBackend.FEATURES));
+        send(VhostUser.SET_MEM_TABLE, memTable(GUEST_RAM), dup(ram));
+        int[] pair = streamPair();
+        track(pair[0]);
+        track(pair[1]);
+        int passed = dup(pair[0]);
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> send(VhostUser.SET_VRING_CALL, u64(1), passed));
+        assertTrue(e.getMessage().contains("SET_VRING_CALL for queue 1 passed socket:[")
+                && e.getMessage().contains("not an eventfd"), e.getMessage());
+        assertEquals(-1, Syscall.LIBC.fcntl(passed, Fcntl.F_GETFL, 0), "the refused descriptor is closed");
+        int passedKick = dup(pair[1]);
+        e = assertThrows(ProtocolException.class, () -> send(VhostUser.SET_VRING_KICK, u64(0), passedKick));
+        assertTrue(e.getMessage().contains("SET_VRING_KICK for queue 0"), e.getMessage());
+        assertEquals(-1, Syscall.LIBC.fcntl(passedKick, Fcntl.F_GETFL, 0));
+    }
+
+    @Test
+    void memoryTheLoopMayStillReadIsNeverUnmapped() throws Exception {
+        // A data plane that never confirms a stop (the port's hand-over gave up): the queue may still be read, so
+        // neither a new table nor the end of the connection may unmap what it points into.
+        List<String> stops = new ArrayList<>();
+        VhostUserBackend stuck = new VhostUserBackend("vm1", new VhostUserBackend.Queues() {
+            @Override
+            public void started(int index, SplitQueue queue, int kickFd, int callFd) {
+            }
+
+            @Override
+            public void stopped(int index) {
+                stops.add("stop " + index);
+                throw new IllegalStateException("the data plane did not take the queue hand-over within 60 s");
+            }
+
+            @Override
+            public void memoryChanged(GuestMemory memory) {
+            }
+        });
+        String first = "ram-pinned-" + System.nanoTime();
+        String second = "ram-refused-" + System.nanoTime();
+        int ram = namedMemfd(first);
+        // Without the protocol-features bit a kick enables the queue (as with an older front-end).
+        stuck.handle(new Message(VhostUser.SET_FEATURES, VhostUser.VERSION, u64(VhostUserBackend.FEATURES
+                & ~(1L << VhostUser.VHOST_USER_F_PROTOCOL_FEATURES)), new int[0]));
+        stuck.handle(new Message(VhostUser.SET_MEM_TABLE, VhostUser.VERSION, memTable(GUEST_RAM),
+                new int[] {dup(ram)}));
+        long base = UVA + 0x10000L;
+        stuck.handle(new Message(VhostUser.SET_VRING_NUM, VhostUser.VERSION, state(1, 256), new int[0]));
+        stuck.handle(new Message(VhostUser.SET_VRING_ADDR, VhostUser.VERSION, addr(1, base, base + 0x8000,
+                base + 0x4000), new int[0]));
+        stuck.handle(new Message(VhostUser.SET_VRING_KICK, VhostUser.VERSION, u64(1),
+                new int[] {dup(track(Syscall.LIBC.eventfd(0, 0)))}));
+        assertTrue(mapped(first));
+
+        int next = namedMemfd(second);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> stuck.handle(new Message(
+                VhostUser.SET_MEM_TABLE, VhostUser.VERSION, memTable(GUEST_RAM), new int[] {dup(next)})));
+        assertTrue(e.getMessage().contains("queue 1 could not be stopped"), e.getMessage());
+        assertEquals(List.of("stop 1"), stops);
+        assertFalse(mapped(second), "the refused table is unmapped at once");
+        stuck.close();
+        assertTrue(mapped(first), "the table a running queue pointed into stays mapped");
+    }
+
+    private int namedMemfd(String name) {
+        int fd = track(Syscall.LIBC.memfd_create(name, 0));
+        assertEquals(0, Syscall.LIBC.ftruncate(fd, GUEST_RAM));
+        return fd;
+    }
+
+    private static boolean mapped(String memfdName) throws Exception {
+        return Files.readString(Path.of("/proc/self/maps")).contains("/memfd:" + memfdName + " ");
     }
 
     /** A connected stream socketpair: [back-end end, front-end end]. */

@@ -121,6 +121,43 @@ class VhostUserPortTest {
     }
 
     @Test
+    void aHandOverTheDataPlaneTakesLateStillWaitsForIt() throws Exception {
+        // The data plane's call gives up after a while but leaves the task queued: the port must wait for it to run
+        // (a stop must have run before guest memory goes), not carry on as if it had.
+        VhostUserPort p = new VhostUserPort("late", dir.resolve("late.sock"), 1500, 1024, ALLOC);
+        List<String> gaveUp = new ArrayList<>();
+        p.setLoopRunner(r -> {
+            loop.submit(() -> {
+                sleep(300);
+                r.run();
+            });
+            gaveUp.add("x");
+            throw new IllegalStateException("the data plane did not answer within 0 ms");
+        });
+        toClose.add(() -> onLoop(() -> {
+            p.close();
+            return null;
+        }));
+        GuestDriver vm = connect(p, VhostUserBackend.FEATURES);
+        assertTrue(gaveUp.size() >= 2, "both queue starts went through the late path");
+        assertTrue(onLoop(p::running));
+        byte[] a = frame(60, 3);
+        assertTrue(vm.send(a, true));
+        List<byte[]> got = receive(p, 1);
+        assertEquals(1, got.size());
+        assertArrayEquals(a, got.get(0));
+        assertEquals(0, onLoop(() -> p.counters().errors), "a late hand-over is no error");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void framesCrossBothWaysThroughGuestMemory() throws Exception {
         VhostUserPort p = port("vm0");
         GuestDriver vm = connect(p, VhostUserBackend.FEATURES);

@@ -143,6 +143,15 @@ public final class GuestMemory implements AutoCloseable {
         return sizes.length;
     }
 
+    /** "N regions, M MiB", for messages. */
+    public String describe() {
+        long total = 0;
+        for (long size : sizes) {
+            total += size;
+        }
+        return sizes.length + (sizes.length == 1 ? " region, " : " regions, ") + (total >> 20) + " MiB";
+    }
+
     /** The host address of guest-physical {@code [gpa, gpa + length)}, or {@link #INVALID}. No allocation. */
     public long translate(long gpa, long length) {
         return lookup(guestStart, gpa, length);
