@@ -91,9 +91,12 @@ public final class QemuGuest implements AutoCloseable {
      *     ignored and may be null
      * @param dgramLocal null for {@code -netdev stream} to {@code streamSocket}; else the NIC is on
      *     {@code -netdev dgram}, bound here and sending to {@code streamSocket} (one frame per datagram)
+     * @param vhostUser the NIC is {@code -netdev vhost-user} on {@code streamSocket}
+     * @param qemuListens with vhostUser: QEMU creates the socket and the back-end connects (else QEMU connects)
      */
     public record Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
-            Duration bootTimeout, Path consoleLog, int mtu, Path streamSocket, Path dgramLocal, boolean vhostUser) {
+            Duration bootTimeout, Path consoleLog, int mtu, Path streamSocket, Path dgramLocal, boolean vhostUser,
+            boolean qemuListens) {
         public Options {
             if (dgramLocal != null && (streamSocket == null || dgramLocal.toString().contains(","))) {
                 throw new IllegalArgumentException("dgramLocal needs streamSocket (the remote) and no ',': "
@@ -129,18 +132,18 @@ public final class QemuGuest implements AutoCloseable {
          */
         public Options(String tap, Netns netns, String mac, String ipv4Cidr, String memory, Accel accel,
                 Duration bootTimeout, Path consoleLog, int mtu) {
-            this(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu, null, null, false);
+            this(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu, null, null, false, false);
         }
 
         public static Options of(String tap, String ipv4Cidr) {
             return new Options(tap, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, null, null, false);
+                    null, 0, null, null, false, false);
         }
 
         /** As {@link #of}, with the NIC on {@code -netdev stream} to a unix socket instead of a tap. */
         public static Options ofStream(Path socket, String ipv4Cidr) {
             return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, Objects.requireNonNull(socket, "socket"), null, false);
+                    null, 0, Objects.requireNonNull(socket, "socket"), null, false, false);
         }
 
         /**
@@ -150,48 +153,58 @@ public final class QemuGuest implements AutoCloseable {
          */
         public static Options ofVhostUser(Path socket, String ipv4Cidr) {
             return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, Objects.requireNonNull(socket, "socket"), null, true);
+                    null, 0, Objects.requireNonNull(socket, "socket"), null, true, false);
         }
 
         /** As {@link #of}, with the NIC on {@code -netdev dgram} from {@code local} to {@code remote}. */
         public static Options ofDgram(Path remote, Path local, String ipv4Cidr) {
             return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
-                    null, 0, Objects.requireNonNull(remote, "remote"), Objects.requireNonNull(local, "local"), false);
+                    null, 0, Objects.requireNonNull(remote, "remote"), Objects.requireNonNull(local, "local"), false,
+                    false);
+        }
+
+        /**
+         * As {@link #ofVhostUser}, with QEMU the socket's server ({@code server=on,wait=off}: QEMU creates the socket
+         * and the back-end connects, a uniswitch {@code vhost-user} port in mode client).
+         */
+        public static Options ofVhostUserServer(Path socket, String ipv4Cidr) {
+            return new Options(null, null, randomMac(), ipv4Cidr, "256M", defaultAccel(), Duration.ofSeconds(120),
+                    null, 0, Objects.requireNonNull(socket, "socket"), null, true, true);
         }
 
         public Options withNetns(Netns ns) {
             return new Options(tap, ns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withMac(String newMac) {
             return new Options(tap, netns, newMac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withMemory(String newMemory) {
             return new Options(tap, netns, mac, ipv4Cidr, newMemory, accel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withAccel(Accel newAccel) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, newAccel, bootTimeout, consoleLog, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withBootTimeout(Duration timeout) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, timeout, consoleLog, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withConsoleLog(Path log) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, log, mtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         public Options withMtu(int newMtu) {
             return new Options(tap, netns, mac, ipv4Cidr, memory, accel, bootTimeout, consoleLog, newMtu,
-                    streamSocket, dgramLocal, vhostUser);
+                    streamSocket, dgramLocal, vhostUser, qemuListens);
         }
 
         /** The guest's address without the prefix length. */
@@ -411,7 +424,8 @@ public final class QemuGuest implements AutoCloseable {
             // The back-end maps guest RAM, so it must be a shareable file: a memfd, as the NUMA node's memory.
             argv.addAll(List.of("-object", "memory-backend-memfd,id=mem0,size=" + opts.memory() + ",share=on",
                     "-numa", "node,memdev=mem0",
-                    "-chardev", "socket,id=chr0,path=" + opts.streamSocket() + ",reconnect=1"));
+                    "-chardev", "socket,id=chr0,path=" + opts.streamSocket()
+                            + (opts.qemuListens() ? ",server=on,wait=off" : ",reconnect=1")));
         }
         return argv;
     }

@@ -77,7 +77,7 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
                 && a.tenderMode() == b.tenderMode() && Objects.equals(a.user(), b.user())
                 && Objects.equals(a.group(), b.group()) && a.command().equals(b.command())
                 && a.stopTimeout().equals(b.stopTimeout()) && Objects.equals(a.socket(), b.socket())
-                && a.qemuMode() == b.qemuMode() && a.bufferBytes() == b.bufferBytes();
+                && a.qemuMode() == b.qemuMode() && a.connect() == b.connect() && a.bufferBytes() == b.bufferBytes();
     }
 
     private static boolean containsEntry(List<StaticEntry> list, StaticEntry e) {

@@ -357,18 +357,17 @@ public final class ConfigLoader {
                 }
             }
         }
+        boolean connect = false;
         if (type == PortType.VHOST_USER) {
             socket = socketPath(raw, item, where);
             if (raw.containsKey("mode")) {
                 Node n = raw.get("mode").getValueNode();
                 String m = scalar(n, where + ": mode");
-                if (m.equals("client")) {
-                    throw error(n, where + ": mode client (the switch connecting to QEMU's socket) is not supported "
-                            + "yet; use mode: server and start QEMU with -chardev socket,path=...,reconnect=1");
-                }
-                if (!m.equals("server")) {
+                connect = m.equals("client");
+                if (!connect && !m.equals("server")) {
                     throw error(n, where + ": unknown mode \"" + m + "\"; use mode: server (the default: the switch "
-                            + "listens, QEMU connects)");
+                            + "listens, QEMU connects) or mode: client (QEMU listens with -chardev "
+                            + "socket,server=on,wait=off, the switch connects)");
                 }
             }
         }
@@ -421,7 +420,7 @@ public final class ConfigLoader {
             buffer = PortConfig.DEFAULT_TENDER_BUFFER_BYTES;
         }
         return new PortConfig(name, type, mtu, address, mac, persist, mode, user, group, queue, command, stopTimeout,
-                socket, qemuMode, buffer, line(item));
+                socket, qemuMode, connect, buffer, line(item));
     }
 
     /** A qemu port's socket: an absolute path that fits in sun_path. Whether it exists is checked at start. */

@@ -19,13 +19,16 @@ package io.uniswitch.daemon.config;
  * @param stopTimeout how long a supervised tender may take to exit after SIGTERM before it gets SIGKILL
  * @param socket      a {@code qemu} port's unix socket path (absolute), null for other types
  * @param qemuMode    a {@code qemu} port's mode, null for other types
+ * @param connect     a {@code vhost-user} port in mode client: the VM's front-end owns the socket and the switch
+ *                    connects to it; false for every other port
  * @param bufferBytes a {@code tender} port in mode fd: the forced send buffer of the tender's end of the socketpair
  *                    (how far the tender may run ahead of the switch); 0 for other ports
  * @param line        the config line that declares the port, for later error messages
  */
 public record PortConfig(String name, PortType type, int mtuBytes, Ipv4Cidr address, long mac, boolean persist,
         TenderMode tenderMode, String user, String group, int queueFrames, java.util.List<String> command,
-        java.time.Duration stopTimeout, java.nio.file.Path socket, QemuMode qemuMode, int bufferBytes, int line) {
+        java.time.Duration stopTimeout, java.nio.file.Path socket, QemuMode qemuMode, boolean connect, int bufferBytes,
+        int line) {
 
     public static final int DEFAULT_QUEUE_FRAMES = 1024;
     public static final int DEFAULT_TAP_MTU = 1500;

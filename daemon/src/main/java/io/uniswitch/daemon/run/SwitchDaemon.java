@@ -177,6 +177,10 @@ public final class SwitchDaemon implements AutoCloseable {
      * leftover (a switch killed with SIGKILL) or another program's socket is not taken over silently.
      */
     private void checkQemuSocket(PortConfig p) {
+        if (p.connect()) {
+            // Mode client: the VM's front-end owns the socket; it may appear later, and the port waits for it.
+            return;
+        }
         java.nio.file.Path path = p.socket();
         if (java.nio.file.Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new StartException(where(p) + ": socket path " + path + " already exists; remove it or choose "
@@ -566,14 +570,15 @@ public final class SwitchDaemon implements AutoCloseable {
     }
 
     /**
-     * A vhost-user port: the switch listens at the socket path and serves the VM's virtio-net device. Queue hand-overs
-     * from its control thread run on the loop through {@link Dataplane#call}.
+     * A vhost-user port: the switch listens at the socket path and serves the VM's virtio-net device, or in mode
+     * client connects to the socket QEMU listens on (and keeps trying while it is not there). Queue hand-overs from
+     * its control thread run on the loop through {@link Dataplane#call}.
      */
     private Opened openVhostUser(PortConfig p, UndoStack undo) {
         checkQemuSocket(p);
         VhostUserPort port;
         try {
-            port = new VhostUserPort(p.name(), p.socket(), p.mtuBytes(), p.queueFrames(), allocator,
+            port = new VhostUserPort(p.name(), p.socket(), p.connect(), p.mtuBytes(), p.queueFrames(), allocator,
                     task -> dataplane.call(() -> {
                         task.run();
                         return null;
@@ -581,12 +586,18 @@ public final class SwitchDaemon implements AutoCloseable {
         } catch (NativeException e) {
             throw new StartException(where(p) + ": " + e.getMessage(), e);
         }
-        undo.push("close vhost-user port " + p.name() + " and remove " + p.socket(), port::close);
+        undo.push("close vhost-user port " + p.name() + (p.connect() ? "" : " and remove " + p.socket()), port::close);
         PortDetails d = new PortDetails(p.name(), VhostUserPort.TYPE, p.mtuBytes(), null, true, null);
-        LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user socket " + p.socket() + " listening, mtu "
-                + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket() + ",reconnect=1 -netdev "
-                + "vhost-user,id=n0,chardev=c0 -object memory-backend-memfd,id=m0,size=RAM,share=on -numa node,"
-                + "memdev=m0");
+        String memory = " -object memory-backend-memfd,id=m0,size=RAM,share=on -numa node,memdev=m0";
+        if (p.connect()) {
+            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user mode client, connecting to "
+                    + p.socket() + ", mtu " + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket()
+                    + ",server=on,wait=off -netdev vhost-user,id=n0,chardev=c0" + memory);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user socket " + p.socket() + " listening, "
+                    + "mtu " + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket() + ",reconnect=1 "
+                    + "-netdev vhost-user,id=n0,chardev=c0" + memory);
+        }
         return new Opened(port, d);
     }
 

@@ -51,7 +51,7 @@ class QemuPortConfigTest {
     }
 
     @Test
-    void vhostUserPortsAreServerSocketsAndClientModeIsRefusedClearly() {
+    void vhostUserPortsListenByDefaultAndConnectInModeClient() {
         PortConfig p = parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock}").port("vm0");
         assertEquals(PortType.VHOST_USER, p.type());
         assertEquals("vhost-user", p.type().configName());
@@ -60,10 +60,14 @@ class QemuPortConfigTest {
         assertEquals(p.socket(), parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock, mode: server}")
                 .port("vm0").socket());
         assertError("{name: vm0, type: vhost-user}", "q.yaml:4: port \"vm0\" is missing `socket:`");
-        assertError("{name: vm0, type: vhost-user, socket: /run/a.sock, mode: client}", "mode client (the switch "
-                + "connecting to QEMU's socket) is not supported yet; use mode: server");
+        assertFalse(p.connect());
+        PortConfig c = parse("{name: vm0, type: vhost-user, socket: /run/qemu/vm0.sock, mode: client}").port("vm0");
+        assertTrue(c.connect());
+        assertEquals(Path.of("/run/qemu/vm0.sock"), c.socket());
+        assertFalse(ConfigDiff.sameSettings(p, parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock, "
+                + "mode: client}").port("vm0")), "server to client is a change");
         assertError("{name: vm0, type: vhost-user, socket: /run/a.sock, mode: dgram}", "unknown mode \"dgram\"; use "
-                + "mode: server");
+                + "mode: server (the default: the switch listens, QEMU connects) or mode: client");
     }
 
     @Test

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * unix socket (guest RAM in a shared memfd, {@code -netdev vhost-user}, INTx because QEMU 7.2 under TCG crashes with
  * MSI-X on a vhost-user device). A namespace pings the guest and runs a bounded iperf3 against it; the guest is killed
  * and a new QEMU connects; the switch is restarted under a running guest and QEMU reconnects ({@code reconnect=1}).
+ * In mode client QEMU owns the socket ({@code server=on,wait=off}) and the switch connects, again after either side
+ * restarts.
  *
  * <p>QEMU uses KVM where it boots Linux and TCG otherwise (see QemuGuest). Namespaces are removed by name in close.
  */
@@ -35,11 +37,28 @@ class VhostUserIT {
     Path dir;
 
     private static String config(Path socket) {
+        return config(socket, "");
+    }
+
+    private static String config(Path socket, String mode) {
         return String.join("\n",
                 "switch: vu",
                 "ports:",
-                "  - {name: vm0, type: vhost-user, socket: " + socket + "}",
+                "  - {name: vm0, type: vhost-user, socket: " + socket + mode + "}",
                 "  - {name: eth0, type: netdev}");
+    }
+
+    /** Pings until three in a row are answered or 30 s pass: a device coming back after a reconnect. */
+    private static void assertComesBack(Netns lan, SwitchProcess uniswitch, QemuGuest guest, String after) {
+        Ping.Stats stats = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            stats = Ping.run(lan, "10.0.0.2", 3, Duration.ofMillis(200), 56, T);
+            if (stats.received() == 3) {
+                return;
+            }
+        }
+        assertEquals(3, stats.received(), "pings " + after + " (" + guest.accelUsed() + ")\n" + uniswitch.log());
     }
 
     private static void assertReachable(Netns lan, SwitchProcess uniswitch, QemuGuest guest, boolean reverse) {
@@ -77,16 +96,44 @@ class VhostUserIT {
                     uniswitch.close();
                     assertFalse(Files.exists(socket), "the switch removes its socket when it stops");
                     uniswitch = SwitchProcess.start(sw, dir, config(socket));
-                    Ping.Stats after = null;
-                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                    while (System.nanoTime() < deadline) {
-                        after = Ping.run(lan, "10.0.0.2", 3, Duration.ofMillis(200), 56, T);
-                        if (after.received() == 3) {
-                            break;
-                        }
-                    }
-                    assertEquals(3, after.received(), "pings after the switch restarted (" + guest.accelUsed()
-                            + ")\n" + uniswitch.log());
+                    assertComesBack(lan, uniswitch, guest, "after the switch restarted");
+                }
+            } finally {
+                uniswitch.close();
+            }
+        }
+    }
+
+    @Test
+    void inModeClientTheSwitchConnectsToQemusSocketAndAgainAfterEitherRestarts() throws Exception {
+        Prerequisites.require("ip", "ping", "iperf3", "ethtool", "qemu-system-x86_64");
+        Path socket = dir.resolve("qemu-vm0.sock");
+        try (Netns sw = Netns.create(Names.unique("usvcs"));
+                Netns lan = Netns.create(Names.unique("usvcl"))) {
+            Peers.join(sw, "eth0", lan, "10.0.0.3/24");
+            // The switch starts first and waits for the VM's socket; QEMU creates it (server=on,wait=off).
+            SwitchProcess uniswitch = SwitchProcess.start(sw, dir, config(socket, ", mode: client"));
+            try {
+                assertFalse(Files.exists(socket), "mode client creates no socket");
+                QemuGuest.Options opts = QemuGuest.Options.ofVhostUserServer(socket, "10.0.0.2/24").withNetns(sw)
+                        .withMac(GUEST_MAC).withConsoleLog(dir.resolve("guest1-console.log"));
+                try (QemuGuest guest = QemuGuest.start(opts)) {
+                    assertReachable(lan, uniswitch, guest, false);
+                    assertTrue(uniswitch.log().contains("port vm0: waiting for the VM's vhost-user socket"),
+                            uniswitch.log());
+                    assertTrue(uniswitch.log().contains("port vm0: connected to the VM's vhost-user socket"),
+                            uniswitch.log());
+
+                    // The switch restarts under the running guest: it connects again and QEMU sets the device up.
+                    assertEquals(0, uniswitch.stop(), uniswitch.log());
+                    uniswitch.close();
+                    assertTrue(Files.exists(socket), "QEMU's socket is QEMU's: the switch leaves it");
+                    uniswitch = SwitchProcess.start(sw, dir, config(socket, ", mode: client"));
+                    assertComesBack(lan, uniswitch, guest, "after the switch restarted");
+                }
+                // The VM restarts: the switch keeps trying the path and connects to the new QEMU.
+                try (QemuGuest guest = QemuGuest.start(opts.withConsoleLog(dir.resolve("guest2-console.log")))) {
+                    assertComesBack(lan, uniswitch, guest, "after the VM restarted");
                 }
             } finally {
                 uniswitch.close();

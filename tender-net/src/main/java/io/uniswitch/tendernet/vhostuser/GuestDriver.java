@@ -4,6 +4,7 @@ import io.netty.util.internal.PlatformDependent;
 import io.uniswitch.tap.linux.Mman;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.UnixSockets;
 import io.uniswitch.tendernet.vhostuser.protocol.Message;
 import io.uniswitch.tendernet.vhostuser.protocol.MessageChannel;
 import io.uniswitch.tendernet.vhostuser.protocol.VhostUser;
@@ -45,6 +46,7 @@ public final class GuestDriver implements AutoCloseable {
     private int rxUsedSeen;
     private int txUsedSeen;
     private int txInFlight;
+    private boolean closed;
 
     private GuestDriver(MessageChannel channel, int ram, long base) {
         this.channel = channel;
@@ -67,6 +69,39 @@ public final class GuestDriver implements AutoCloseable {
             }
             Thread.sleep(10);
         }
+        return withRam(fd);
+    }
+
+    /**
+     * As QEMU with {@code -chardev socket,server=on}: listens at {@code socket} (which must not exist), waits up to
+     * {@code timeoutMs} for the back-end (a port in mode client) to connect, then removes the socket and maps RAM.
+     */
+    public static GuestDriver accept(Path socket, long timeoutMs) throws IOException {
+        int listen = UnixSockets.bind("frontend", socket, SysSocket.SOCK_STREAM, 1, true);
+        try {
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+            while (true) {
+                int fd = Syscall.LIBC.accept4(listen, null, null, SysSocket.SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    return withRam(fd);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("nothing connected to " + socket + " within " + timeoutMs + " ms");
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting on " + socket, e);
+                }
+            }
+        } finally {
+            Syscall.closeQuietly(listen);
+            UnixSockets.deleteQuietly(socket);
+        }
+    }
+
+    private static GuestDriver withRam(int fd) {
         int ram = Syscall.LIBC.memfd_create("guest-ram", 0);
         Syscall.LIBC.ftruncate(ram, RAM_BYTES);
         long base = Syscall.LIBC.mmap(null, RAM_BYTES, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, ram, 0);
@@ -256,8 +291,13 @@ public final class GuestDriver implements AutoCloseable {
         return n;
     }
 
+    /** Disconnects and unmaps RAM. Idempotent (a descriptor number is never closed twice). */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         channel.close();
         for (int q = 0; q < 2; q++) {
             Syscall.closeQuietly(kick[q]);

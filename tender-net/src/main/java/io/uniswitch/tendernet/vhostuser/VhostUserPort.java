@@ -32,11 +32,12 @@ import java.util.function.Consumer;
 import jnr.ffi.Pointer;
 
 /**
- * A VM's virtio-net device served over vhost-user: the switch listens on a unix socket, QEMU (or cloud-hypervisor)
- * connects and shares the guest's memory and rings, and frames move between guest buffers and the switch with no tap
- * and no system call per frame.
+ * A VM's virtio-net device served over vhost-user: the switch listens on a unix socket and QEMU (or cloud-hypervisor)
+ * connects, or in mode client QEMU listens and the switch connects (and connects again whenever the connection ends);
+ * the front-end shares the guest's memory and rings, and frames move between guest buffers and the switch with no
+ * tap and no system call per frame.
  *
- * <p>Threads: a control thread per port accepts one front-end at a time and runs the protocol
+ * <p>Threads: a control thread per port accepts (or makes) one connection at a time and runs the protocol
  * ({@link VhostUserBackend}); started and stopped queues cross to the loop through the runner the owner sets
  * ({@link #setLoopRunner}, the data plane's synchronous call), so the loop alone touches queues and guest memory while
  * they run. A protocol error closes the connection and resets the device; the switch carries on.
@@ -56,10 +57,13 @@ public final class VhostUserPort extends FdPort {
     private static final int MAX_RX_CHAINS = 64;
     private static final int RUNT_BYTES = 14;
     private static final long HAND_OVER_WAIT_MS = 60_000;
+    /** Mode client: how often the switch tries the front-end's socket while it is not there. */
+    static final long RECONNECT_MS = 250;
     /** Eventfd counters read to clear a kick land here; the value is not needed. Loop thread only. */
     private static final Pointer KICK_SCRATCH = Syscall.allocate(8);
 
     private final Path socketPath;
+    private final boolean client;
     private final int listenFd;
     private final FileDescriptor epoll;
     private final FileDescriptor wake;
@@ -99,7 +103,17 @@ public final class VhostUserPort extends FdPort {
      */
     public VhostUserPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator,
             Consumer<Runnable> loopRunner) {
+        this(name, socketPath, false, mtuBytes, queueFrames, allocator, loopRunner);
+    }
+
+    /**
+     * As above; with {@code client} the front-end (QEMU with {@code -chardev socket,server=on}) owns the socket and
+     * the switch connects to it, again and again until it is there and whenever the connection ends.
+     */
+    public VhostUserPort(String name, Path socketPath, boolean client, int mtuBytes, int queueFrames,
+            ByteBufAllocator allocator, Consumer<Runnable> loopRunner) {
         super(name, TYPE, mtuBytes, queueFrames, allocator);
+        this.client = client;
         this.loopRunner = loopRunner;
         Epoll.ensureAvailability();
         this.socketPath = socketPath;
@@ -109,7 +123,7 @@ public final class VhostUserPort extends FdPort {
             rxChains[i] = new Chain();
         }
         // Blocking: the control thread waits in accept().
-        final int listen = UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, 1, false);
+        final int listen = client ? -1 : UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, 1, false);
         FileDescriptor ep = null;
         FileDescriptor ev = null;
         try {
@@ -119,8 +133,10 @@ public final class VhostUserPort extends FdPort {
         } catch (IOException | RuntimeException e) {
             UnixSockets.closeQuietly(ev);
             UnixSockets.closeQuietly(ep);
-            Syscall.closeQuietly(listen);
-            UnixSockets.deleteQuietly(socketPath);
+            if (!client) {
+                Syscall.closeQuietly(listen);
+                UnixSockets.deleteQuietly(socketPath);
+            }
             throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
         }
         this.listenFd = listen;
@@ -141,6 +157,11 @@ public final class VhostUserPort extends FdPort {
         return socketPath;
     }
 
+    /** Whether the switch connects to the front-end's socket (mode client) rather than listening on its own. */
+    public boolean client() {
+        return client;
+    }
+
     /** Front-end connections accepted so far. */
     public long connections() {
         return connections;
@@ -159,20 +180,40 @@ public final class VhostUserPort extends FdPort {
     // ---- control thread -------------------------------------------------------------------------------------------
 
     private void serve() {
+        String waitingFor = null;
         while (!closing) {
-            final int fd = Syscall.LIBC.accept4(listenFd, null, null, SysSocket.SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (closing) {
-                    return;
+            final int fd;
+            if (client) {
+                try {
+                    fd = UnixSockets.connect(name(), socketPath, SysSocket.SOCK_STREAM);
+                } catch (NativeException e) {
+                    if (!e.errnoName().equals(waitingFor)) {
+                        // Said once per cause, not every quarter second while the VM is down.
+                        waitingFor = e.errnoName();
+                        LOG.log(System.Logger.Level.INFO, "port " + name() + ": waiting for the VM's vhost-user "
+                                + "socket: " + e.getMessage() + "; trying again every " + RECONNECT_MS + " ms");
+                    }
+                    pause(RECONNECT_MS);
+                    continue;
                 }
-                if (Syscall.errno() != Errno.EINTR) {
-                    LOG.log(System.Logger.Level.ERROR, "port " + name() + ": accept: " + Errno.name(Syscall.errno()));
-                    sleepQuietly();
+                waitingFor = null;
+            } else {
+                fd = Syscall.LIBC.accept4(listenFd, null, null, SysSocket.SOCK_CLOEXEC);
+                if (fd < 0) {
+                    if (closing) {
+                        return;
+                    }
+                    if (Syscall.errno() != Errno.EINTR) {
+                        LOG.log(System.Logger.Level.ERROR, "port " + name() + ": accept: "
+                                + Errno.name(Syscall.errno()));
+                        pause(100);
+                    }
+                    continue;
                 }
-                continue;
             }
             connections++;
-            LOG.log(System.Logger.Level.INFO, "port " + name() + ": vhost-user front-end connected on " + socketPath);
+            LOG.log(System.Logger.Level.INFO, "port " + name() + (client ? ": connected to the VM's vhost-user socket "
+                    : ": vhost-user front-end connected on ") + socketPath);
             final MessageChannel ch = new MessageChannel(name(), fd);
             channel = ch;
             try {
@@ -220,11 +261,12 @@ public final class VhostUserPort extends FdPort {
         }
     }
 
-    private static void sleepQuietly() {
+    /** Sleeps, cut short when the port closes (it interrupts this thread). */
+    private static void pause(long ms) {
         try {
-            Thread.sleep(100);
+            Thread.sleep(ms);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Closing: the loop condition ends the thread.
         }
     }
 
@@ -578,11 +620,14 @@ public final class VhostUserPort extends FdPort {
         // This runs on the loop: hand-overs the control thread makes while it winds down run in place, not queued
         // behind this call (which waits for that thread).
         loopRunner = Runnable::run;
-        Syscall.LIBC.shutdown(listenFd, 2);
+        if (!client) {
+            Syscall.LIBC.shutdown(listenFd, 2);
+        }
         final MessageChannel ch = channel;
         if (ch != null) {
             Syscall.LIBC.shutdown(ch.fd(), 2);
         }
+        control.interrupt();
         try {
             control.join(2000);
         } catch (InterruptedException e) {
@@ -592,9 +637,12 @@ public final class VhostUserPort extends FdPort {
         txQueue = null;
         dropQueued();
         super.closeDevice();
-        Syscall.closeQuietly(listenFd);
         UnixSockets.closeQuietly(epoll);
         UnixSockets.closeQuietly(wake);
-        UnixSockets.deleteQuietly(socketPath);
+        if (!client) {
+            // The front-end's socket, in mode client, is the front-end's to remove.
+            Syscall.closeQuietly(listenFd);
+            UnixSockets.deleteQuietly(socketPath);
+        }
     }
 }

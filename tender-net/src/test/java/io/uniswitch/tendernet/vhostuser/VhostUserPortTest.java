@@ -121,6 +121,58 @@ class VhostUserPortTest {
     }
 
     @Test
+    void inModeClientThePortConnectsToTheVmsSocketAndAgainAfterItGoes() throws Exception {
+        Path socket = dir.resolve("qemu-owned.sock");
+        VhostUserPort p = new VhostUserPort("vmc", socket, true, 1500, 1024, ALLOC, r -> {
+            try {
+                loop.submit(r).get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        toClose.add(() -> onLoop(() -> {
+            p.close();
+            return null;
+        }));
+        assertTrue(p.client());
+        assertFalse(Files.exists(socket), "mode client creates no socket");
+        Thread.sleep(3 * VhostUserPort.RECONNECT_MS);
+        assertEquals(0, p.connections());
+
+        for (int round = 1; round <= 2; round++) {
+            GuestDriver vm = GuestDriver.accept(socket, 5_000);
+            toClose.add(vm);
+            vm.start(VhostUserBackend.FEATURES);
+            await(() -> {
+                try {
+                    return onLoop(p::running);
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "both queues running");
+            byte[] a = frame(100, round);
+            assertTrue(vm.send(a, true));
+            List<byte[]> got = receive(p, 1);
+            assertEquals(1, got.size(), "round " + round);
+            assertArrayEquals(a, got.get(0));
+            assertEquals(round, p.connections());
+            vm.close();
+            await(() -> {
+                try {
+                    return !onLoop(p::running);
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the device reset after the VM went");
+        }
+        onLoop(() -> {
+            p.close();
+            return null;
+        });
+        assertFalse(Files.exists(socket));
+    }
+
+    @Test
     void aHandOverTheDataPlaneTakesLateStillWaitsForIt() throws Exception {
         // The data plane's call gives up after a while but leaves the task queued: the port must wait for it to run
         // (a stop must have run before guest memory goes), not carry on as if it had.
