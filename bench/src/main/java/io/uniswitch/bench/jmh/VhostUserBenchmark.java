@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -prof gc} for bytes allocated per frame.
  *
  * <p>The guests' side costs little here (no copy: TX buffers are filled once, RX buffers reposted unread), so the
- * figure is the switch's: one copy out of guest A's memory, the forwarding, one copy into guest B's.
+ * figure is the switch's: guest A's frame forwarded where it lies (zero copy), one copy into guest B's memory, and
+ * A's chain handed back.
  *
  * <p>Allocation: JMH's thread is a plain thread, on which Netty's Recycler does not pool buffer objects (it pools only
  * on threads that clean up FastThreadLocals, as the switch's event loop does), so {@code -prof gc} shows about

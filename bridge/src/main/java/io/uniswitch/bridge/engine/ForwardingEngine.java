@@ -163,11 +163,15 @@ public final class ForwardingEngine {
 
     /** Receives up to one batch from ingress and forwards it; returns frames received (0 = would block). */
     public int pollOnce(Port ingress, FrameBatch scratch) {
-        int received = ingress.receive(scratch);
-        if (!scratch.isEmpty()) {
-            forward(ingress, scratch);
+        try {
+            int received = ingress.receive(scratch);
+            if (!scratch.isEmpty()) {
+                forward(ingress, scratch);
+            }
+            return received;
+        } finally {
+            ingress.afterForward();
         }
-        return received;
     }
 
     /**

@@ -154,6 +154,14 @@ public abstract class Port implements AutoCloseable {
     public abstract int receive(FrameBatch batch);
 
     /**
+     * Called by the engine once a batch this port received has been forwarded and every egress port flushed (also
+     * after an empty receive). A port whose frames borrow the device's memory gives back, here, what the egress ports
+     * released, once per batch rather than per frame. Does nothing by default.
+     */
+    public void afterForward() {
+    }
+
+    /**
      * Takes the frame: queues it, or releases it and counts PORT_DOWN (port down) or TX_QUEUE_FULL. Never throws.
      * A running capture copies each frame once it is queued, so it sees what the port was given to send, less
      * TX_QUEUE_FULL drops; a frame the device later refuses (TX_ERROR) still appears in it.

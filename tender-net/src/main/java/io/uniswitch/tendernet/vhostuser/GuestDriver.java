@@ -45,13 +45,18 @@ public final class GuestDriver implements AutoCloseable {
     private int rxAvail;
     private int rxUsedSeen;
     private int txUsedSeen;
-    private int txInFlight;
+    /** TX descriptor ids not in the device's hands. */
+    private final int[] txFree = new int[QUEUE_SIZE];
+    private int txFreeCount;
     private boolean closed;
 
     private GuestDriver(MessageChannel channel, int ram, long base) {
         this.channel = channel;
         this.ram = ram;
         this.base = base;
+        for (int i = 0; i < QUEUE_SIZE; i++) {
+            txFree[txFreeCount++] = QUEUE_SIZE - 1 - i;
+        }
     }
 
     /** Connects to the port's socket (waiting up to 2 s for it) and maps guest RAM. */
@@ -176,12 +181,25 @@ public final class GuestDriver implements AutoCloseable {
         Syscall.LIBC.write(kick[q], one.address(), 8);
     }
 
-    /** Returns TX chains the device has used; true when there is room for another frame. */
+    /**
+     * Takes back the TX chains the device has used, by the ids in the used ring (the device may return them in any
+     * order: a frame it still holds keeps its buffer); true when a buffer is free for another frame.
+     */
     private boolean reclaimTx() {
         int used = PlatformDependent.getShort(base + TX_USED + 2) & 0xffff;
-        txInFlight -= (used - txUsedSeen) & 0xffff;
-        txUsedSeen = used;
-        return txInFlight < QUEUE_SIZE;
+        java.lang.invoke.VarHandle.acquireFence();
+        while (txUsedSeen != used) {
+            int id = PlatformDependent.getInt(base + TX_USED + 4 + 8L * (txUsedSeen % QUEUE_SIZE));
+            txFree[txFreeCount++] = id;
+            txUsedSeen = (txUsedSeen + 1) & 0xffff;
+        }
+        return txFreeCount > 0;
+    }
+
+    /** TX chains the device holds now (made available and not yet returned as used). */
+    public int txInFlight() {
+        reclaimTx();
+        return QUEUE_SIZE - txFreeCount;
     }
 
     /** Queues one frame on TX (virtio-net header + frame in one buffer); returns false when the ring is full. */
@@ -189,14 +207,13 @@ public final class GuestDriver implements AutoCloseable {
         if (!reclaimTx()) {
             return false;
         }
-        int i = txAvail % QUEUE_SIZE;
+        int i = txFree[--txFreeCount];
         long buf = TX_BUFFERS + (long) i * BUFFER_BYTES;
         PlatformDependent.setMemory(base + buf, VhostUserPort.NET_HDR_BYTES, (byte) 0);
         PlatformDependent.copyMemory(frame, 0, base + buf + VhostUserPort.NET_HDR_BYTES, frame.length);
         desc(TX_DESC, i, buf, VhostUserPort.NET_HDR_BYTES + frame.length, 0);
-        PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * i, (short) i);
+        PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * (txAvail % QUEUE_SIZE), (short) i);
         txAvail++;
-        txInFlight++;
         java.lang.invoke.VarHandle.releaseFence();
         PlatformDependent.putShort(base + TX_AVAIL + 2, (short) txAvail);
         if (kickNow) {
@@ -257,11 +274,10 @@ public final class GuestDriver implements AutoCloseable {
     public int offerTx(int n) {
         reclaimTx();
         int k = 0;
-        while (k < n && txInFlight < QUEUE_SIZE) {
-            int i = txAvail % QUEUE_SIZE;
-            PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * i, (short) i);
+        while (k < n && txFreeCount > 0) {
+            int i = txFree[--txFreeCount];
+            PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * (txAvail % QUEUE_SIZE), (short) i);
             txAvail++;
-            txInFlight++;
             k++;
         }
         if (k > 0) {

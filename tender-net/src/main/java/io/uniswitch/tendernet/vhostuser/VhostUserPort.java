@@ -43,11 +43,14 @@ import jnr.ffi.Pointer;
  * they run. A protocol error closes the connection and resets the device; the switch carries on.
  *
  * <p>Data path (loop thread): like the qemu stream port, the loop watches one epoll fd of the port's own, which holds
- * the TX and RX kick eventfds and a wake eventfd. Receive takes chains from the TX queue (queue 1), copies each frame
- * (after its 12-byte virtio-net header) into a pooled buffer, returns the chain as used, and signals the call eventfd
- * only when the driver wants it (EVENT_IDX). Transmit fills RX buffers (queue 0), several per frame when mergeable
- * buffers are negotiated, and waits for an RX kick when the guest has none left. One copy each way; no allocation per
- * frame beyond the pooled frame buffer.
+ * the TX and RX kick eventfds and a wake eventfd. Receive takes chains from the TX queue (queue 1) and lends each
+ * frame that lies in one piece to the switch where it is ({@link GuestFrame}, zero copy; a scattered frame is copied
+ * into a pooled buffer); the chain goes back to the guest as used when the last egress port releases the frame, and
+ * the used index is published and the call eventfd signalled once per batch ({@link #afterForward}), only when the
+ * driver wants it (EVENT_IDX). A queue that stops while frames are still lent copies them first, so guest memory is
+ * never read after the stop. Transmit fills RX buffers (queue 0), several per frame when mergeable buffers are
+ * negotiated, and waits for an RX kick when the guest has none left: one copy, into the guest. No allocation per
+ * frame.
  */
 public final class VhostUserPort extends FdPort {
     public static final String TYPE = "vhost-user";
@@ -86,6 +89,15 @@ public final class VhostUserPort extends FdPort {
     private boolean mergeable;
     private boolean woken;
     private final Chain txChain = new Chain();
+    /** Zero-copy TX: the frames of the running TX queue's generation, and those free to lend. */
+    private final Lender lender = new Lender();
+    private GuestFrame[] lendPool = new GuestFrame[0];
+    private GuestFrame[] lendFree = new GuestFrame[0];
+    private int lendFreeCount;
+    /** Chains returned as used since the TX queue's used index was last published. */
+    private int txUsedPending;
+    /** Between receive() and afterForward(): a frame released now is published at afterForward. */
+    private boolean polling;
     private final Chain[] rxChains = new Chain[MAX_RX_CHAINS];
 
     /**
@@ -365,8 +377,73 @@ public final class VhostUserPort extends FdPort {
             txQueue = queue;
             txKick = kickFd;
             txCall = callFd;
+            newLendPool(queue.size());
         }
         signalWake();
+    }
+
+    /** One frame object per descriptor the queue can have in flight; allocated per queue start, not per frame. */
+    private void newLendPool(int size) {
+        lendPool = new GuestFrame[size];
+        lendFree = new GuestFrame[size];
+        for (int i = 0; i < size; i++) {
+            lendPool[i] = new GuestFrame(lender, allocator, lendPool, maxFrameBytes);
+            lendFree[i] = lendPool[i];
+        }
+        lendFreeCount = size;
+        txUsedPending = 0;
+    }
+
+    /**
+     * The TX queue stops (or the port closes) while egress ports may still hold frames lent from it: each is copied
+     * into the switch's own memory and its chain returned now, so nothing reads guest memory after this.
+     */
+    private void recallLentFrames() {
+        final SplitQueue q = txQueue;
+        int recalled = 0;
+        for (GuestFrame f : lendPool) {
+            if (f.refCnt() > 0 && !f.detached()) {
+                final int head = f.head();
+                f.detach();
+                if (q != null) {
+                    q.addUsed(head, 0);
+                    recalled++;
+                }
+            }
+        }
+        if (q != null && (recalled > 0 || txUsedPending > 0)) {
+            publishTx(q);
+        }
+        lendPool = new GuestFrame[0];
+        lendFree = new GuestFrame[0];
+        lendFreeCount = 0;
+        txUsedPending = 0;
+    }
+
+    /** Where lent frames come back: their chain is returned as used and published at the end of the batch. */
+    private final class Lender implements GuestFrame.Owner {
+        @Override
+        public void returned(GuestFrame f) {
+            if (f.pool != lendPool) {
+                // Lent by a queue that has stopped: recalled then, its chain already returned.
+                return;
+            }
+            txQueue.addUsed(f.head(), 0);
+            txUsedPending++;
+            lendFree[lendFreeCount++] = f;
+            if (!polling) {
+                // Released outside this port's batch (an egress queue drained later): publish on the next wakeup.
+                signalWake();
+            }
+        }
+    }
+
+    private void publishTx(SplitQueue q) {
+        txUsedPending = 0;
+        q.publishUsed();
+        if (q.needsNotify() && txCall >= 0) {
+            Native.eventFdWrite(txCall, 1);
+        }
     }
 
     private void onStopped(int index) {
@@ -384,6 +461,7 @@ public final class VhostUserPort extends FdPort {
             rxCall = -1;
             dropQueued();
         } else {
+            recallLentFrames();
             txQueue = null;
             txKick = -1;
             txCall = -1;
@@ -414,6 +492,7 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     public int receive(FrameBatch batch) {
+        polling = true;
         if (woken) {
             Native.eventFdRead(wake.intValue());
             woken = false;
@@ -434,7 +513,6 @@ public final class VhostUserPort extends FdPort {
         final PortCounters c = counters();
         final Chain chain = txChain;
         int n = 0;
-        boolean returned = false;
         while (batch.remaining() > 0) {
             final int head = q.pop(chain);
             if (head == SplitQueue.EMPTY) {
@@ -447,28 +525,60 @@ public final class VhostUserPort extends FdPort {
             final long length = chain.readableBytes() - NET_HDR_BYTES;
             if (length < RUNT_BYTES || length > maxFrameBytes) {
                 c.drop(length < RUNT_BYTES ? DropReason.RUNT : DropReason.FRAME_TOO_LARGE);
+                q.addUsed(head, 0);
+                txUsedPending++;
+                continue;
+            }
+            final long at = contiguousFrame(chain);
+            final ByteBuf f;
+            if (at != 0 && lendFreeCount > 0) {
+                // Zero copy: the frame stays in the guest's buffer; its chain returns when the last holder releases.
+                final GuestFrame g = lendFree[--lendFreeCount];
+                g.lend(at, (int) length, head);
+                f = g;
             } else {
-                final ByteBuf f = allocator.directBuffer((int) length, (int) length);
+                f = allocator.directBuffer((int) length, (int) length);
                 copyOut(chain, f);
-                c.rxFrames++;
-                c.rxBytes += length;
-                batch.add(f);
-                n++;
+                q.addUsed(head, 0);
+                txUsedPending++;
             }
-            q.addUsed(head, 0);
-            returned = true;
+            c.rxFrames++;
+            c.rxBytes += length;
+            batch.add(f);
+            n++;
         }
-        if (returned) {
-            q.publishUsed();
-            if (q.needsNotify() && txCall >= 0) {
-                Native.eventFdWrite(txCall, 1);
-            }
+        if (txUsedPending > 0) {
+            publishTx(q);
         }
         q.setKicksWanted(true);
         if (q.available() > 0) {
             signalWake();
         }
         return n;
+    }
+
+    @Override
+    public void afterForward() {
+        polling = false;
+        final SplitQueue q = txQueue;
+        if (txUsedPending > 0 && q != null) {
+            publishTx(q);
+        }
+    }
+
+    /**
+     * The address of a TX chain's frame when it lies in one piece (header and frame in one buffer, or the header
+     * alone in the first and the frame in the second, as Linux's virtio-net driver sends), else 0: then it is copied.
+     */
+    private static long contiguousFrame(Chain chain) {
+        final int segments = chain.readableSegments();
+        if (segments == 1) {
+            return chain.address(0) + NET_HDR_BYTES;
+        }
+        if (segments == 2 && chain.length(0) == NET_HDR_BYTES) {
+            return chain.address(1);
+        }
+        return 0;
     }
 
     /** Copies a TX chain's frame (its readable bytes after the virtio-net header) into f. */
@@ -633,6 +743,7 @@ public final class VhostUserPort extends FdPort {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        recallLentFrames();
         rxQueue = null;
         txQueue = null;
         dropQueued();
