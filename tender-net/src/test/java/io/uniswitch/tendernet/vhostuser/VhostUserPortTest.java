@@ -53,14 +53,20 @@ class VhostUserPortTest {
     }
 
     private VhostUserPort port(String name) {
-        VhostUserPort p = new VhostUserPort(name, dir.resolve(name + ".sock"), 1500, 1024, ALLOC);
-        p.setLoopRunner(r -> {
-            try {
-                loop.submit(r).get();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return tracked(new VhostUserPort(name, dir.resolve(name + ".sock"), 1500, 1024, ALLOC, this::runOnLoop));
+    }
+
+    /** The port's hand-overs run on the loop and wait for it, as the data plane's call does. */
+    private void runOnLoop(Runnable r) {
+        try {
+            loop.submit(r).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Closed on the loop after the test. */
+    private VhostUserPort tracked(VhostUserPort p) {
         toClose.add(() -> onLoop(() -> {
             p.close();
             return null;
@@ -223,17 +229,7 @@ class VhostUserPortTest {
     @Test
     void inModeClientThePortConnectsToTheVmsSocketAndAgainAfterItGoes() throws Exception {
         Path socket = dir.resolve("qemu-owned.sock");
-        VhostUserPort p = new VhostUserPort("vmc", socket, true, 1500, 1024, ALLOC, r -> {
-            try {
-                loop.submit(r).get();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        toClose.add(() -> onLoop(() -> {
-            p.close();
-            return null;
-        }));
+        VhostUserPort p = tracked(new VhostUserPort("vmc", socket, true, 1500, 1024, ALLOC, this::runOnLoop));
         assertTrue(p.client());
         assertFalse(Files.exists(socket), "mode client creates no socket");
         Thread.sleep(3 * VhostUserPort.RECONNECT_MS);
@@ -276,19 +272,14 @@ class VhostUserPortTest {
     void aHandOverTheDataPlaneTakesLateStillWaitsForIt() throws Exception {
         // The data plane's call gives up after a while but leaves the task queued: the port must wait for it to run
         // (a stop must have run before guest memory goes), not carry on as if it had.
-        VhostUserPort p = new VhostUserPort("late", dir.resolve("late.sock"), 1500, 1024, ALLOC);
         List<String> gaveUp = new ArrayList<>();
-        p.setLoopRunner(r -> {
+        VhostUserPort p = tracked(new VhostUserPort("late", dir.resolve("late.sock"), 1500, 1024, ALLOC, r -> {
             loop.submit(() -> {
                 sleep(300);
                 r.run();
             });
             gaveUp.add("x");
             throw new IllegalStateException("the data plane did not answer within 0 ms");
-        });
-        toClose.add(() -> onLoop(() -> {
-            p.close();
-            return null;
         }));
         GuestDriver vm = connect(p, VhostUserBackend.FEATURES);
         assertTrue(gaveUp.size() >= 2, "both queue starts went through the late path");
