@@ -737,7 +737,10 @@ public final class VhostUserPort extends FdPort {
         if (ch != null) {
             Syscall.LIBC.shutdown(ch.fd(), 2);
         }
-        control.interrupt();
+        if (client) {
+            // Cuts short its pause between connection attempts.
+            control.interrupt();
+        }
         try {
             control.join(2000);
         } catch (InterruptedException e) {
