@@ -108,6 +108,49 @@ public final class Links {
     }
 
     /**
+     * Paces everything {@code dev} sends to {@code rateBitsPerSecond}: a token bucket ({@code tc qdisc replace ...
+     * root tbf}) of {@code burstBytes} over a queue of {@code limitBytes}. Frames beyond a full queue are dropped
+     * (and counted by the qdisc, not as the device's tx frames); a packet socket that sends through the qdisc is
+     * held back by its send buffer first.
+     */
+    public static void pace(Netns ns, String dev, long rateBitsPerSecond, int burstBytes, int limitBytes) {
+        tc(ns, "qdisc", "replace", "dev", dev, "root", "tbf", "rate", rateBitsPerSecond + "bit", "burst",
+                Integer.toString(burstBytes), "limit", Integer.toString(limitBytes));
+    }
+
+    /** Removes what {@link #pace} set: the device's root qdisc goes back to its default. */
+    public static void unpace(Netns ns, String dev) {
+        List<String> argv = new ArrayList<>(List.of(Tools.require("tc", "iproute2").toString(), "qdisc", "del",
+                "dev", dev, "root"));
+        // No root qdisc to delete is fine: the device was not paced.
+        Cmd.runAllowFail(TIMEOUT, ns == null ? argv : ns.wrap(argv));
+    }
+
+    private static void tc(Netns ns, String... args) {
+        List<String> argv = new ArrayList<>(List.of(Tools.require("tc", "iproute2").toString()));
+        argv.addAll(List.of(args));
+        Cmd.run(TIMEOUT, ns == null ? argv : ns.wrap(argv));
+    }
+
+    /**
+     * A counter of {@code dev} from {@code /sys/class/net/DEV/statistics/} ({@code rx_packets}, {@code tx_packets},
+     * {@code rx_dropped}, ...), read inside {@code ns}: {@code ip netns exec} mounts that namespace's sysfs.
+     */
+    public static long statistic(Netns ns, String dev, String counter) {
+        if (!counter.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("bad counter name: " + counter);
+        }
+        List<String> argv = List.of(Tools.require("cat", "coreutils").toString(),
+                "/sys/class/net/" + Names.checkIfname(dev) + "/statistics/" + counter);
+        String out = Cmd.run(TIMEOUT, ns == null ? argv : ns.wrap(argv)).stdout().strip();
+        try {
+            return Long.parseLong(out);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(counter + " of " + dev + " is not a number: '" + out + "'", e);
+        }
+    }
+
+    /**
      * {@code ethtool -K dev gro off gso off tso off tx off}, one feature at a time, ignoring features the driver
      * cannot change: a userspace switch reading frames without virtio-net headers cannot carry GSO super-frames or
      * frames with a pending checksum.

@@ -167,6 +167,10 @@ public final class Tools {
         return require("iperf3", "iperf3").toString();
     }
 
+    static String trafgen() {
+        return require("trafgen", "netsniff-ng").toString();
+    }
+
     static String qemu() {
         return require("qemu-system-x86_64", "qemu-system-x86").toString();
     }

@@ -22,7 +22,7 @@ import javax.imageio.ImageIO;
  */
 final class BarChart {
     /** Colour per series, in column order; distinct in greyscale too. */
-    private static final Color[] COLORS = {new Color(0x4c72b0), new Color(0xdd8452), new Color(0x55a868),
+    static final Color[] COLORS = {new Color(0x4c72b0), new Color(0xdd8452), new Color(0x55a868),
         new Color(0xc44e52), new Color(0x8172b3), new Color(0x937860)};
     private static final int HEIGHT = 480;
     private static final int LEFT = 80;
@@ -141,7 +141,7 @@ final class BarChart {
     }
 
     /** An axis label without trailing zeros: 0, 2.5, 20000. */
-    private static String tick(double v) {
+    static String tick(double v) {
         return BigDecimal.valueOf(v).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 

@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * kernel's defaults ({@link KernelBridge}), uniswitch ({@link Uniswitch}, netdev ports) and Open vSwitch's userspace
  * datapath ({@link OvsUserspace}, skipped with a printed reason if it cannot start). Scenarios: two namespaces joined
  * through a switch namespace by veths ({@link TwoHosts}, rows measured by {@link Measurements}), and a flood ping to
- * the stand-in tender through uniswitch's tender port and through the kernel bridge ({@link TenderFlood}). Each
+ * the stand-in tender through uniswitch's tender port and through the kernel bridge ({@link TenderFlood}), and the
+ * frame tests with trafgen for the kernel bridge, uniswitch and OVS ({@link FrameTests}: the RFC 2544 sweep in the
+ * same two-namespace topology and switch, RFC 2889 and scaling on their own). Each
  * measurement is repeated; the run prints a table of medians, spreads and ratios ({@link Table}) and writes a JSON
  * report ({@link JsonReport}) and PNG charts ({@link Charts}).
  *
@@ -78,6 +80,9 @@ public final class BridgeComparison {
         Tools.require("iperf3", "iperf3");
         Tools.require("ping", "iputils-ping");
         Tools.require("ethtool", "ethtool");
+        if (options.frameSettings().any()) {
+            Tools.require("trafgen", "netsniff-ng");
+        }
         BridgeComparison b = new BridgeComparison(options, duts(options));
         Thread hook = new Thread(() -> {
             System.err.println("bench: stopping; removing the namespaces, switches and files of this run");
@@ -126,6 +131,7 @@ public final class BridgeComparison {
         workDir = Files.createTempDirectory("uniswitch-bench-");
         cleanup.add(new TempDir(workDir));
         Measurements measurements = new Measurements(options.settings(), results, workDir.resolve("iperf3.log"));
+        FrameTests frames = new FrameTests(options.frameSettings(), results, cleanup, this::frameDut);
         TenderFlood tender;
         try {
             tender = tenderScenario(measurements);
@@ -146,7 +152,10 @@ public final class BridgeComparison {
         for (int r = 0; r < options.repeat(); r++) {
             for (Dut dut : duts) {
                 if (!results.isSkipped(dut.id())) {
-                    measureSwitch(dut, measurements, r);
+                    measureSwitch(dut, measurements, frames, r);
+                }
+                if (!results.isSkipped(dut.id())) {
+                    measureFrames(dut, frames, r);
                 }
             }
             if (tender != null) {
@@ -156,6 +165,10 @@ public final class BridgeComparison {
                     }
                 }
             }
+        }
+        if (options.frameSettings().any()) {
+            System.out.println();
+            System.out.println("frame tests: " + frames.criterion());
         }
         Table.print(System.out, results, options.repeat());
         writeCharts();
@@ -181,7 +194,7 @@ public final class BridgeComparison {
     }
 
     /** One repeat of the switch scenario; a skippable switch that fails is skipped, another's failure is recorded. */
-    private void measureSwitch(Dut dut, Measurements measurements, int r) {
+    private void measureSwitch(Dut dut, Measurements measurements, FrameTests frames, int r) {
         try (TwoHosts hosts = TwoHosts.create(dut.offloadsOff(), cleanup)) {
             cleanup.add(dut);
             try {
@@ -201,30 +214,89 @@ public final class BridgeComparison {
                     throw e;
                 }
                 measurements.betweenHosts(hosts.a, hosts.b, dut, r);
+                FrameTests.Settings f = options.frameSettings();
+                if ((f.sweep() || f.scaling()) && FrameTests.measures(dut.id())) {
+                    frames.sweep(hosts.sw, hosts.a, hosts.b, dut, r);
+                }
             } finally {
                 cleanup.close(dut);
             }
         } catch (Exception e) {
-            failed(dut.id(), dut.name(), Metric.Scenario.SWITCHES, e);
+            failed(dut.id(), dut.name(), Metric.Scenario.SWITCHES, e, r);
+            pad(dut.id(), Metric.Scenario.SWEEP, r);
+            pad(dut.id(), Metric.Scenario.SCALING, r);
         }
+    }
+
+    /** One repeat of the RFC 2889 and scaling rows, on their own topology and switches. */
+    private void measureFrames(Dut dut, FrameTests frames, int r) {
+        FrameTests.Settings f = options.frameSettings();
+        if (!(f.rfc2889() || f.scaling()) || !FrameTests.measures(dut.id())) {
+            return;
+        }
+        try {
+            frames.rfc2889AndScaling(dut.id(), r);
+        } catch (Exception e) {
+            failed(dut.id(), dut.name(), Metric.Scenario.RFC2889, e, r);
+            pad(dut.id(), Metric.Scenario.SCALING, r);
+        }
+    }
+
+    /**
+     * A switch of column {@code columnId} for the frame tests, over {@code ports}: FDB limits at the switch's
+     * defaults (what users get), or raised for the scaling rows' 100k MACs on one port.
+     */
+    private Dut frameDut(String columnId, List<String> ports, boolean largeFdb) {
+        int entries = FrameTests.SCALING_FDB_ENTRIES;
+        return switch (columnId) {
+            case "bridge" -> new KernelBridge(true, ports);
+            case "uniswitch" -> {
+                List<String> lines = new ArrayList<>();
+                for (String p : ports) {
+                    lines.add("{name: " + p + ", type: netdev}");
+                }
+                yield new Uniswitch(options.jar(), options.javaOpts(), lines, false, false, largeFdb
+                        ? "fdb: {max-entries: " + entries + ", max-entries-per-port: " + entries + "}" : "");
+            }
+            case "ovs" -> new OvsUserspace(ports, largeFdb ? entries : 0);
+            default -> throw new IllegalArgumentException("no frame tests for " + columnId);
+        };
     }
 
     private void measureTender(TenderFlood tender, Results.Column c, int r) {
         try {
             tender.run(c.id(), r);
         } catch (Exception e) {
-            failed(c.id(), c.name(), Metric.Scenario.TENDER, e);
+            failed(c.id(), c.name(), Metric.Scenario.TENDER, e, r);
         }
     }
 
-    /** A repeat that could not run: printed, and NaN for each of its rows, so the table says "failed". */
-    private void failed(String columnId, String name, Metric.Scenario scenario, Exception e) {
+    /**
+     * A repeat that could not run: printed, and NaN for each of its rows that has no figure of this repeat yet, so
+     * the table says "failed".
+     */
+    private void failed(String columnId, String name, Metric.Scenario scenario, Exception e, int r) {
         String message = name + ": " + scenario.name().toLowerCase(Locale.ROOT) + " scenario failed: "
                 + e.getMessage();
         System.out.println("  " + message);
         results.fail(message);
+        pad(columnId, scenario, r);
+    }
+
+    /** NaN for every row of {@code scenario} that this switch was to measure and has fewer than r + 1 figures. */
+    private void pad(String columnId, Metric.Scenario scenario, int r) {
+        FrameTests.Settings f = options.frameSettings();
         for (Metric m : Metric.values()) {
-            if (m.scenario() == scenario) {
+            if (m.scenario() != scenario || !results.applies(m, columnId)) {
+                continue;
+            }
+            boolean planned = switch (scenario) {
+                case SWEEP -> f.sweep() && f.sizes().contains(m.frameBytes());
+                case RFC2889 -> f.rfc2889();
+                case SCALING -> f.scaling();
+                default -> true;
+            };
+            while (planned && results.samples(m, columnId).size() < r + 1) {
                 results.add(m, columnId, new Results.Sample(Double.NaN, Double.NaN, Double.NaN));
             }
         }

@@ -41,6 +41,26 @@ interface Dut extends AutoCloseable {
      */
     long pid();
 
+    /**
+     * Forgets every learned MAC address (RFC 2889 clears the address table before each trial). Switches that cannot
+     * be told so throw.
+     */
+    default void flushFdb() {
+        throw new UnsupportedOperationException(name() + " cannot flush its FDB");
+    }
+
+    /**
+     * Waits until what the switch learned also governs its forwarding. A no-op for switches that look up their FDB
+     * per frame; OVS forwards from cached datapath flows, which its revalidators bring up to date.
+     */
+    default void awaitLearned() {
+    }
+
+    /** MAC addresses learned now (static and the switch's own entries left out), as the switch itself lists them. */
+    default long fdbEntries() {
+        throw new UnsupportedOperationException(name() + " cannot list its FDB");
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -21,7 +21,7 @@ import java.util.Locale;
  *            "results": {"bridge": {"samples": [..], "median": .., "min": .., "max": ..,
  *                                   "cpu_process_s": [..], "cpu_kernel_s": [..]}, ...},
  *            "ratios": {"uniswitch/bridge": 0.41, ...}}, ...],
- *  "failures": ["..."]}
+ *  "notes": ["..."], "failures": ["..."]}
  * </pre>
  */
 final class JsonReport {
@@ -59,7 +59,21 @@ final class JsonReport {
                 .append(", \"pings\": ").append(o.pings())
                 .append(", \"ping_interval_s\": ").append(number(o.pingInterval().toNanos() / 1e9))
                 .append(", \"flood_count\": ").append(o.floodCount())
-                .append(", \"udp_payload_bytes\": 64},\n");
+                .append(", \"udp_payload_bytes\": 64");
+        FrameTests.Settings f = o.frameSettings();
+        out.append(", \"frames\": {\"sweep\": ").append(f.sweep())
+                .append(", \"rfc2889\": ").append(f.rfc2889())
+                .append(", \"scaling\": ").append(f.scaling())
+                .append(", \"sizes_with_fcs_bytes\": ").append(f.sizes())
+                .append(", \"trial_s\": ").append(number(f.trial().toMillis() / 1000.0))
+                .append(", \"loss_tolerance_percent\": ").append(number(f.lossTolerancePercent()))
+                .append(", \"resolution_of_rate\": ").append(number(f.resolution()))
+                .append(", \"max_trials\": ").append(f.maxTrials())
+                .append(", \"capacity_max_macs\": ").append(f.capacityMax())
+                .append(", \"learning_macs\": ").append(f.learnMacs())
+                .append(", \"teach_pps\": ").append(f.teachPps())
+                .append(", \"scaling_fdb_entries\": [").append(f.fdbSmall()).append(", ").append(f.fdbLarge())
+                .append("], \"ethertype\": \"0x88b5\"}},\n");
         field(1, "cpu").append("{\"process\": ").append(string("utime+stime of the switch process "
                 + "(/proc/PID/stat): uniswitch's java, ovs-vswitchd; null for the kernel bridge"))
                 .append(", \"kernel\": ").append(string("system+softirq of the whole host (/proc/stat), "
@@ -83,6 +97,12 @@ final class JsonReport {
             out.append(i + 1 < metrics.length ? ",\n" : "\n");
         }
         indent(1).append("],\n");
+        field(1, "notes").append('[');
+        List<String> notes = results.notes();
+        for (int i = 0; i < notes.size(); i++) {
+            out.append(i > 0 ? ", " : "").append(string(notes.get(i)));
+        }
+        out.append("],\n");
         field(1, "failures").append('[');
         List<String> failures = results.failures();
         for (int i = 0; i < failures.size(); i++) {

@@ -1,7 +1,10 @@
 package io.uniswitch.bench.e2e;
 
+import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Netns;
+import io.uniswitch.netlab.Tools;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -10,6 +13,8 @@ import java.util.List;
  * gets without touching ethtool: GRO/GSO/TSO super-frames cross the bridge whole).
  */
 final class KernelBridge implements Dut {
+    private static final Duration CMD_TIMEOUT = Duration.ofSeconds(60);
+
     private final boolean offloadsOff;
     private final List<String> ports;
     private Netns sw;
@@ -55,6 +60,27 @@ final class KernelBridge implements Dut {
     @Override
     public long pid() {
         return -1;
+    }
+
+    /** {@code ip link set br0 type bridge fdb_flush}: every learned entry goes; the ports' own (permanent) stay. */
+    @Override
+    public void flushFdb() {
+        Cmd.run(CMD_TIMEOUT, sw.wrap(List.of(Tools.require("ip", "iproute2").toString(), "link", "set", "dev", "br0",
+                "type", "bridge", "fdb_flush")));
+    }
+
+    /** Lines of {@code bridge fdb show br br0} learned on a port: neither permanent (own MACs) nor static. */
+    @Override
+    public long fdbEntries() {
+        String out = Cmd.run(CMD_TIMEOUT, sw.wrap(List.of(Tools.require("bridge", "iproute2").toString(), "fdb",
+                "show", "br", "br0"))).stdout();
+        long n = 0;
+        for (String line : out.split("\n")) {
+            if (line.contains(" master br0") && !line.contains("permanent") && !line.contains("static")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override

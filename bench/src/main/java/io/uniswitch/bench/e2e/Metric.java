@@ -18,12 +18,43 @@ enum Metric {
     TENDER_FLOOD_RATE("tender_flood_rate", "flood ping to tender", "flood ping to tender", "pings/s", true,
             Scenario.TENDER),
     TENDER_FLOOD_LOSS("tender_flood_loss", "flood ping to tender loss", "flood ping to tender", "%", false,
-            Scenario.TENDER);
+            Scenario.TENDER),
+    SWEEP_64("rfc2544_64", "loss-free 64 B a->b", "rfc2544 64 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_128("rfc2544_128", "loss-free 128 B a->b", "rfc2544 128 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_256("rfc2544_256", "loss-free 256 B a->b", "rfc2544 256 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_512("rfc2544_512", "loss-free 512 B a->b", "rfc2544 512 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_1024("rfc2544_1024", "loss-free 1024 B a->b", "rfc2544 1024 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_1280("rfc2544_1280", "loss-free 1280 B a->b", "rfc2544 1280 B", "frames/s", true, Scenario.SWEEP),
+    SWEEP_1518("rfc2544_1518", "loss-free 1518 B (MTU) a->b", "rfc2544 1518 B", "frames/s", true, Scenario.SWEEP),
+    CAPACITY("rfc2889_capacity", "address caching capacity", "rfc2889 capacity", "MACs", true, Scenario.RFC2889),
+    LEARNING_RATE("rfc2889_learning_rate", "address learning rate", "rfc2889 learning", "MACs/s", true,
+            Scenario.RFC2889),
+    BROADCAST_RATE("rfc2889_broadcast", "loss-free broadcast 64 B a->b,c", "rfc2889 broadcast", "frames/s", true,
+            Scenario.RFC2889),
+    SCALE_PORTS2("scale_ports2", "loss-free 64 B, 2 ports", "scale 2 ports", "frames/s", true, Scenario.SCALING),
+    SCALE_PORTS8("scale_ports8", "loss-free 64 B, 8 ports", "scale 8 ports", "frames/s", true, Scenario.SCALING),
+    SCALE_PORTS32("scale_ports32", "loss-free 64 B, 32 ports", "scale 32 ports", "frames/s", true,
+            Scenario.SCALING),
+    SCALE_FDB1K("scale_fdb1k", "loss-free 64 B, 8 ports, 1k fdb", "scale 1k fdb", "frames/s", true,
+            Scenario.SCALING),
+    SCALE_FDB100K("scale_fdb100k", "loss-free 64 B, 8 ports, 100k fdb", "scale 100k fdb", "frames/s", true,
+            Scenario.SCALING);
 
     /** Where a row is measured: between two namespaces through each switch, or to the stand-in tender's tap. */
     enum Scenario {
         SWITCHES,
-        TENDER
+        TENDER,
+        /** RFC 2544 frame-size sweep between two namespaces, with trafgen ({@link FrameTests}). */
+        SWEEP,
+        /** RFC 2889 learning-switch figures on three namespaces ({@link FrameTests}). */
+        RFC2889,
+        /** The 64-byte loss-free rate with more ports and a filled FDB ({@link FrameTests}). */
+        SCALING;
+
+        /** Measured with trafgen by {@link FrameTests}, for the switches it {@link FrameTests#measures}. */
+        boolean frames() {
+            return this == SWEEP || this == RFC2889 || this == SCALING;
+        }
     }
 
     private final String id;
@@ -65,6 +96,24 @@ enum Metric {
 
     Scenario scenario() {
         return scenario;
+    }
+
+    /** The sweep row of a frame size (FCS included, as RFC 2544 counts it), or null for another size. */
+    static Metric sweep(int frameBytes) {
+        for (Metric m : values()) {
+            if (m.scenario == Scenario.SWEEP && m.id.equals("rfc2544_" + frameBytes)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The frame size of a sweep row (FCS included). */
+    int frameBytes() {
+        if (scenario != Scenario.SWEEP) {
+            throw new IllegalStateException(id + " is not a sweep row");
+        }
+        return Integer.parseInt(id.substring("rfc2544_".length()));
     }
 
     /** Loss rows are percentages of what was sent; a ratio of two of them means nothing, so none is printed. */

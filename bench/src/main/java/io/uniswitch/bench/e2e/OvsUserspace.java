@@ -33,9 +33,23 @@ final class OvsUserspace implements Dut {
     private static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(20);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
+    /** Ports of br0, switch ends of the veths in the switch namespace. */
+    private final List<String> ports;
+    /** other_config:mac-table-size, or 0 for OVS's default (2048). */
+    private final int macTableSize;
     private Path dir;
     private Process ovsdb;
     private Process vswitchd;
+
+    /** The switch scenario's OVS: ports {@code pa} and {@code pb}, OVS's default MAC table. */
+    OvsUserspace() {
+        this(List.of("pa", "pb"), 0);
+    }
+
+    OvsUserspace(List<String> ports, int macTableSize) {
+        this.ports = List.copyOf(ports);
+        this.macTableSize = macTableSize;
+    }
 
     @Override
     public String id() {
@@ -64,7 +78,7 @@ final class OvsUserspace implements Dut {
     static String unavailableReason() {
         try {
             Tools.require("ovs-vswitchd", "openvswitch-switch");
-            for (String tool : List.of("ovsdb-server", "ovsdb-tool", "ovs-vsctl")) {
+            for (String tool : List.of("ovsdb-server", "ovsdb-tool", "ovs-vsctl", "ovs-appctl")) {
                 Tools.require(tool, "openvswitch-common");
             }
         } catch (RuntimeException e) {
@@ -99,8 +113,15 @@ final class OvsUserspace implements Dut {
             // immediate skip reason rather than an ovs-vsctl timeout.
             awaitSocket(vswitchd, "ovs-vswitchd", dir.resolve("ovs-vswitchd.ctl"));
             // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has applied the change (or fails on --timeout).
-            vsctl(sw, "--timeout=20", "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev",
-                    "--", "add-port", "br0", "pa", "--", "add-port", "br0", "pb");
+            List<String> addBridge = new ArrayList<>(List.of("--timeout=20", "add-br", "br0", "--", "set", "bridge",
+                    "br0", "datapath_type=netdev"));
+            if (macTableSize > 0) {
+                addBridge.add("other_config:mac-table-size=" + macTableSize);
+            }
+            for (String port : ports) {
+                addBridge.addAll(List.of("--", "add-port", "br0", port));
+            }
+            vsctl(sw, addBridge.toArray(new String[0]));
             Links.up(sw, "br0");
             checkPidfile("ovsdb-server", ovsdb);
             checkPidfile("ovs-vswitchd", vswitchd);
@@ -118,6 +139,51 @@ final class OvsUserspace implements Dut {
     public long pid() {
         Process p = vswitchd;
         return p == null ? -1 : p.pid();
+    }
+
+    /**
+     * {@code ovs-appctl fdb/flush br0}, then {@code revalidator/purge}: the datapath's cached flows hold forwarding
+     * decisions (a flood to an unknown MAC) that would outlive the flush.
+     */
+    @Override
+    public void flushFdb() {
+        appctl("fdb/flush", "br0");
+        appctl("revalidator/purge");
+    }
+
+    /** {@code ovs-appctl revalidator/wait}: one revalidation round, so cached flows follow the MAC table. */
+    @Override
+    public void awaitLearned() {
+        appctl("revalidator/wait");
+    }
+
+    /** Lines of {@code ovs-appctl fdb/show br0} after its header (OVS lists learned entries only). */
+    @Override
+    public long fdbEntries() {
+        String out = appctl("fdb/show", "br0");
+        long n = 0;
+        for (String line : out.split("\n")) {
+            if (line.matches("\\s*\\S+\\s+\\d+\\s+[0-9a-f:]{17}\\s+\\d+.*")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private String appctl(String... args) {
+        Path d = dir;
+        if (d == null) {
+            throw new IllegalStateException("OVS is not running");
+        }
+        List<String> argv = new ArrayList<>(List.of(tool("ovs-appctl"), "-t",
+                d.resolve("ovs-vswitchd.ctl").toString()));
+        argv.addAll(List.of(args));
+        Cmd.Result r = Cmd.runAllowFail(CMD_TIMEOUT, env(), argv);
+        if (!r.ok()) {
+            throw new IllegalStateException("ovs-appctl " + String.join(" ", args) + " failed (exit " + r.exitCode()
+                    + "): " + r.stderr().strip());
+        }
+        return r.stdout();
     }
 
     @Override

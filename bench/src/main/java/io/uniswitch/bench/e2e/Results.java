@@ -37,6 +37,7 @@ final class Results {
     private final Map<Metric, Map<String, List<Sample>>> samples = new EnumMap<>(Metric.class);
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     Results(List<Column> columns) {
         this.columns = List.copyOf(columns);
@@ -72,7 +73,11 @@ final class Results {
 
     /** True when the row is measured for this switch at all (the tender rows only for the bridge and uniswitch). */
     boolean applies(Metric metric, String columnId) {
-        return metric.scenario() == Metric.Scenario.SWITCHES || TenderFlood.measures(columnId);
+        return switch (metric.scenario()) {
+            case SWITCHES -> true;
+            case TENDER -> TenderFlood.measures(columnId);
+            case SWEEP, RFC2889, SCALING -> FrameTests.measures(columnId);
+        };
     }
 
     /** Marks a switch skipped with its reason, and drops what it measured before (a partial column misleads). */
@@ -89,6 +94,17 @@ final class Results {
 
     Map<String, String> skipped() {
         return skipped;
+    }
+
+    /** A remark that qualifies a figure (a bound reached, FDB entries not all learned); printed and in the JSON. */
+    void note(String message) {
+        if (!notes.contains(message)) {
+            notes.add(message);
+        }
+    }
+
+    List<String> notes() {
+        return notes;
     }
 
     void fail(String message) {

@@ -52,9 +52,22 @@ final class Table {
             }
             out.println(legend.substring(0, legend.length() - 1) + " (for rtt lower is better)");
         }
+        boolean frames = false;
+        for (Results.Column c : columns) {
+            frames |= FrameTests.measures(c.id());
+        }
+        if (frames) {
+            out.println("frame tests: sizes include the 4-byte FCS, as RFC 2544 counts them (trafgen writes size - 4"
+                    + " bytes; 1518 is the MTU-sized frame, 1514 bytes at MTU 1500); Gbit/s = frames/s x size x 8;");
+            out.println("  capacity: MACs taught from one port that are all learned (default FDB limits); learning:"
+                    + " the highest rate at which 1000 new MACs are all learned; \"-\": not measured for that switch");
+        }
         printCpu(out, results);
         for (Map.Entry<String, String> e : results.skipped().entrySet()) {
             out.println(results.column(e.getKey()).name() + " skipped: " + e.getValue());
+        }
+        for (String note : results.notes()) {
+            out.println("note: " + note);
         }
         for (String failure : results.failures()) {
             out.println("failed: " + failure);

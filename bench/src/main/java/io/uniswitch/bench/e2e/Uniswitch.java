@@ -29,6 +29,8 @@ final class Uniswitch implements Dut {
     private final boolean scraped;
     /** Offload mode vnet: the veths keep their offloads and super-frames cross with a virtio_net_hdr. */
     private final boolean vnet;
+    /** The config's fdb line (e.g. {@code fdb: {max-entries: 262144}}), or empty for uniswitch's defaults. */
+    private final String fdbLine;
     private Process process;
     private Process scraper;
     private Path dir;
@@ -39,6 +41,13 @@ final class Uniswitch implements Dut {
     }
 
     Uniswitch(Path jar, List<String> javaOpts, List<String> portLines, boolean scraped, boolean vnet) {
+        this(jar, javaOpts, portLines, scraped, vnet, "");
+    }
+
+    /** {@code fdbLine}: a YAML line such as {@code fdb: {max-entries: 262144}}, or empty for the defaults. */
+    Uniswitch(Path jar, List<String> javaOpts, List<String> portLines, boolean scraped, boolean vnet,
+            String fdbLine) {
+        this.fdbLine = fdbLine;
         this.jar = jar;
         this.javaOpts = List.copyOf(javaOpts);
         this.portLines = List.copyOf(portLines);
@@ -74,7 +83,8 @@ final class Uniswitch implements Dut {
         StringBuilder yaml = new StringBuilder("switch: bench\ncontrol: {socket: " + sock + "}\n"
                 // Explicit either way: "uniswitch" is offload mode off, like for like with the kernel bridge with
                 // offloads off, whatever offloads: auto would pick for these ports.
-                + "dataplane: {offloads: " + (vnet ? "vnet" : "off") + "}\n" + "ports:\n");
+                + "dataplane: {offloads: " + (vnet ? "vnet" : "off") + "}\n"
+                + (fdbLine.isEmpty() ? "" : fdbLine + "\n") + "ports:\n");
         for (String port : portLines) {
             yaml.append("  - ").append(port).append('\n');
         }
@@ -107,6 +117,30 @@ final class Uniswitch implements Dut {
     public long pid() {
         Process p = process;
         return p == null ? -1 : p.pid();
+    }
+
+    /** {@code uniswitch fdb flush} over the control socket. */
+    @Override
+    public void flushFdb() {
+        control("fdb-flush");
+    }
+
+    /** The FDB size {@code uniswitch show} reports (learned entries; the bench configures no static ones). */
+    @Override
+    public long fdbEntries() {
+        return ControlSocket.number(control("show"), "entries");
+    }
+
+    private String control(String cmd) {
+        Path d = dir;
+        if (d == null) {
+            throw new IllegalStateException("uniswitch is not running");
+        }
+        try {
+            return ControlSocket.request(d.resolve("sw.sock"), cmd);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -23,15 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Smoke test of the end-to-end benchmark: the quick harness with one-second runs against both kernel bridges and
  * uniswitch (and Open vSwitch when it is installed; it may be skipped with a reason if it cannot start), with the
- * stand-in tender row. Checks that every measurement produced a finite figure, that the JSON report parses and has
- * every row, that the charts are PNGs, and that no namespace of the run is left. No speed thresholds: figures on a
- * shared CI machine mean nothing, the harness's correctness does. About two minutes.
+ * stand-in tender row and the frame tests (RFC 2544 sweep at quick mode's sizes, RFC 2889, scaling) for the switches
+ * they measure. Checks that every measurement produced a finite figure (a loss-free rate of 0 is a figure), that
+ * the JSON report parses and has every row, that the charts are PNGs, and that no namespace of the run is left. No
+ * speed thresholds: figures on a shared CI machine mean nothing, the harness's correctness does. About four minutes.
  */
 @Tag("root")
 class BenchSmokeIT {
     private static final int REPEAT = 2;
-    /** The names {@link TwoHosts} and {@link TenderFlood} give their namespaces: prefix, 6 random, role. */
-    private static final Pattern OURS = Pattern.compile("u[bt][a-z0-9]{6}[sabl]");
+    /**
+     * The names {@link TwoHosts}, {@link TenderFlood} and {@link ManyHosts} give their namespaces: prefix, 6 random,
+     * role.
+     */
+    private static final Pattern OURS = Pattern.compile("u[btf][a-z0-9]{6}[sabcil]");
 
     @TempDir
     Path dir;
@@ -75,16 +79,24 @@ class BenchSmokeIT {
             Metric m = Metric.values()[i];
             JsonNode row = rows.get(i);
             assertEquals(m.id(), row.path("id").asText());
+            boolean quickSize = m.scenario() != Metric.Scenario.SWEEP
+                    || BenchOptions.QUICK_SIZES.contains(m.frameBytes());
             for (String sw : switches) {
-                boolean measured = m.scenario() == Metric.Scenario.SWITCHES || TenderFlood.measures(sw);
+                boolean applies = switch (m.scenario()) {
+                    case SWITCHES -> true;
+                    case TENDER -> TenderFlood.measures(sw);
+                    case SWEEP, RFC2889, SCALING -> FrameTests.measures(sw);
+                };
                 JsonNode r = row.path("results").path(sw);
-                if (!measured) {
+                if (!applies) {
                     assertTrue(r.isMissingNode(), m.id() + " is not measured for " + sw + ": " + r);
+                } else if (!quickSize) {
+                    assertTrue(r.path("samples").isEmpty(), m.id() + " is not a quick size: " + r);
                 } else if (!skipped.contains(sw)) {
                     checkFinite(m, sw, r);
                 }
             }
-            if (!m.isLoss()) {
+            if (!m.isLoss() && quickSize) {
                 assertTrue(row.path("ratios").path("uniswitch/bridge").isNumber(), m.id() + " ratio: " + row);
             }
         }
