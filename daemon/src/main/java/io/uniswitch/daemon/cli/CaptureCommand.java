@@ -116,7 +116,7 @@ final class CaptureCommand implements Callable<Integer> {
                 err.println("uniswitch: cannot write " + file + ": " + e.getMessage());
                 return ExitCodes.USAGE;
             }
-            Signals.onTermOrInt(() -> requestStop(stream));
+            Signals.onTermOrIntEvenIfIgnored(() -> requestStop(stream));
             err.println("uniswitch: capturing on port " + port + (filter.isEmpty() ? "" : " (" + filter + ")")
                     + ", writing " + (toStdout ? "stdout" : file) + "; Ctrl-C to stop");
             err.flush();

@@ -20,6 +20,18 @@ final class Signals {
     }
 
     /**
+     * As {@link #onTermOrInt}, also when the parent started this process with SIGINT ignored (a command run with
+     * {@code &} from a script: the shell ignores SIGINT for it, and the JVM would keep it ignored without a word).
+     * For commands that end on Ctrl-C by design, as tcpdump does: {@code uniswitch capture ... & ...; kill -INT $!}
+     * must end the capture.
+     */
+    static boolean onTermOrIntEvenIfIgnored(Runnable onStop) {
+        takeBack(SIGINT, "SIGINT", "it ends the command", System.Logger.Level.DEBUG);
+        takeBack(SIGTERM, "SIGTERM", "it ends the command", System.Logger.Level.DEBUG);
+        return on(onStop, "TERM", "INT");
+    }
+
+    /**
      * Calls {@code action} on SIGHUP (systemctl reload) instead of the JVM's default, which is to exit.
      *
      * <p>A SIGHUP that was ignored when the JVM started (the switch launched under {@code nohup}, or by a parent that
@@ -27,18 +39,25 @@ final class Signals {
      * reload here, never exit, so its disposition is reset to the default first and the handler then takes it.
      */
     static boolean onHup(Runnable action) {
+        takeBack(SIGHUP, "SIGHUP (nohup?)", "it reloads the config", System.Logger.Level.INFO);
+        return on(action, "HUP");
+    }
+
+    /** Resets a signal the parent left ignored to its default, so that the handler registered next takes it. */
+    private static void takeBack(int signal, String name, String meaning, System.Logger.Level level) {
         try {
-            if (io.uniswitch.tap.linux.Syscall.LIBC.signal(SIGHUP, SIG_DFL) == SIG_IGN) {
-                System.getLogger(Signals.class.getName()).log(System.Logger.Level.INFO, "SIGHUP was ignored by "
-                        + "the parent (nohup?); it is taken again: it reloads the config");
+            if (io.uniswitch.tap.linux.Syscall.LIBC.signal(signal, SIG_DFL) == SIG_IGN) {
+                System.getLogger(Signals.class.getName()).log(level, name + " was ignored by the parent; it is "
+                        + "taken again: " + meaning);
             }
         } catch (RuntimeException | LinkageError e) {
             // No libc binding: the JVM's own rules apply.
         }
-        return on(action, "HUP");
     }
 
     private static final int SIGHUP = 1;
+    private static final int SIGINT = 2;
+    private static final int SIGTERM = 15;
     private static final long SIG_DFL = 0;
     private static final long SIG_IGN = 1;
 

@@ -91,9 +91,22 @@ class CaptureIT {
 
     /** {@code uniswitch capture ARGS --socket S} as its own process (outside the namespaces: the socket is a file). */
     private Process capture(Path log, String... args) {
+        return capture(log, false, args);
+    }
+
+    /**
+     * {@code uniswitch capture ARGS}; with {@code sigintIgnored} it starts with SIGINT ignored, as a command run with
+     * {@code &} from a script does (bash execs it, so the pid is the capture's).
+     */
+    private Process capture(Path log, boolean sigintIgnored, String... args) {
         List<String> argv = new ArrayList<>(List.of("capture", "--socket", sw.socket().toString()));
         argv.addAll(List.of(args));
-        Process p = Cmd.start(SwitchProcess.javaCommand(argv.toArray(new String[0])), log);
+        List<String> cmd = new ArrayList<>();
+        if (sigintIgnored) {
+            cmd.addAll(List.of("bash", "-c", "trap '' INT; exec \"$@\"", "bash"));
+        }
+        cmd.addAll(SwitchProcess.javaCommand(argv.toArray(new String[0])));
+        Process p = Cmd.start(cmd, log);
         processes.add(p);
         return p;
     }
@@ -169,7 +182,9 @@ class CaptureIT {
         processes.add(peer);
         Path swPcap = dir.resolve("sw.pcap");
         Path swLog = dir.resolve("capture.log");
-        Process cap = capture(swLog, "pb", "-w", swPcap.toString(), "icmp", "or", "arp", "or", "tcp", "port", "5201");
+        // Started with SIGINT ignored, as `uniswitch capture ... &` in a script is: kill -INT must still end it.
+        Process cap = capture(swLog, true, "pb", "-w", swPcap.toString(), "icmp", "or", "arp", "or", "tcp", "port",
+                "5201");
         awaitLog(peerLog, "listening on eth0", peer);
         awaitLog(swLog, "capturing on port pb", cap);
         assertTrue(sw.port("pb").has("capture"), "show -j lists the running capture");
