@@ -206,12 +206,22 @@ public final class ConfigLoader {
         }
         List<PortConfig> ports = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        Map<java.nio.file.Path, PortConfig> sockets = new HashMap<>();
         for (Node item : sequence(portsTuple.getValueNode(), "ports")) {
             PortConfig p = port(item);
             Integer previous = seen.putIfAbsent(p.name(), p.line());
             if (previous != null) {
                 throw error(item, "port \"" + p.name() + "\" is declared twice (first on line " + previous
                         + "); give each port its own interface name");
+            }
+            if (p.socket() != null) {
+                // One socket, one VM: a client port aimed at another port's socket would connect the switch to
+                // itself, and two ports on one path would fight over it.
+                PortConfig other = sockets.putIfAbsent(p.socket().normalize(), p);
+                if (other != null) {
+                    throw error(item, "port \"" + p.name() + "\": socket " + p.socket() + " is port \""
+                            + other.name() + "\"'s already (line " + other.line() + "); give each VM its own socket");
+                }
             }
             if (vnetOffloads && !offloadsAuto && !carriesVnet(p)) {
                 throw error(item, "port \"" + p.name() + "\": dataplane.offloads: vnet needs every port to carry "

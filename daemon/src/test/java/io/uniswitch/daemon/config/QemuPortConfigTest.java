@@ -66,6 +66,11 @@ class QemuPortConfigTest {
         assertEquals(Path.of("/run/qemu/vm0.sock"), c.socket());
         assertFalse(ConfigDiff.sameSettings(p, parse("{name: vm0, type: vhost-user, socket: /run/uniswitch/vm0.sock, "
                 + "mode: client}").port("vm0")), "server to client is a change");
+        assertEquals(3, parse("{name: vm0, type: vhost-user, socket: /run/a.sock}\n  - {name: vm1, type: qemu, "
+                + "socket: /run/b.sock}").ports().size());
+        assertError("{name: vm0, type: vhost-user, socket: /run/a.sock}\n  - {name: vm1, type: vhost-user, "
+                + "socket: /run/a.sock, mode: client}", "port \"vm1\": socket /run/a.sock is port \"vm0\"'s already "
+                + "(line 4); give each VM its own socket");
         assertError("{name: vm0, type: vhost-user, socket: /run/a.sock, mode: dgram}", "unknown mode \"dgram\"; use "
                 + "mode: server (the default: the switch listens, QEMU connects) or mode: client");
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -39,10 +40,18 @@ class DemoIT {
         Process demo = pb.start();
         demo.getOutputStream().close();
         long tag = demo.pid() % 100000;
+        boolean finished = false;
         try {
-            assertTrue(demo.waitFor(180, TimeUnit.SECONDS), "the demo did not finish in 180 s:\n" + read(log));
+            finished = demo.waitFor(180, TimeUnit.SECONDS);
+            assertTrue(finished, "the demo did not finish in 180 s:\n" + read(log));
         } finally {
-            Cmd.stop(demo, Duration.ofSeconds(5));
+            if (!finished) {
+                // A demo stopped by force runs no cleanup of its own: its namespaces go here, by name.
+                Cmd.stop(demo, Duration.ofSeconds(5));
+                for (String role : new String[] {"-sw", "-lan", "-guest"}) {
+                    Cmd.runAllowFail(Duration.ofSeconds(10), List.of("ip", "netns", "del", "usw" + tag + role));
+                }
+            }
         }
         String out = read(log);
         assertEquals(0, demo.exitValue(), out);

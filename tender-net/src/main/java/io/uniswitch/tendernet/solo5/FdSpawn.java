@@ -46,6 +46,7 @@ public final class FdSpawn implements TenderProcess.Launcher {
     private static final int P_PID = 1;
     private static final int WEXITED = 4;
     private static final int WNOWAIT = 0x0100_0000;
+    private static final int WNOHANG = 1;
     private static final int SIGINFO_BYTES = 128;
 
     /** posix_spawn and friends from glibc. Pointer parameters keep jnr-ffi off its 6-primitive-argument bug. */
@@ -239,8 +240,11 @@ public final class FdSpawn implements TenderProcess.Launcher {
             // Wait without reaping first: while the child is a zombie its pid cannot be reused, so signal() may
             // still send to it; only under the lock, with reaped set, is it reaped.
             final Pointer info = allocate(SIGINFO_BYTES);
+            boolean exited = true;
             while (SPAWN.waitid(P_PID, pid, info, WEXITED | WNOWAIT) < 0) {
                 if (RUNTIME.getLastError() != Errno.EINTR) {
+                    // ECHILD: reaped elsewhere. Whatever it is, the waitpid below must not block under the lock.
+                    exited = false;
                     break;
                 }
             }
@@ -250,7 +254,7 @@ public final class FdSpawn implements TenderProcess.Launcher {
                 reaped = true;
                 int r;
                 do {
-                    r = SPAWN.waitpid(pid, status, 0);
+                    r = SPAWN.waitpid(pid, status, exited ? 0 : WNOHANG);
                 } while (r < 0 && RUNTIME.getLastError() == Errno.EINTR);
                 if (r == pid) {
                     final int s = status.getInt(0);

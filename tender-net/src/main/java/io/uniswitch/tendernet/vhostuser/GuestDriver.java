@@ -47,6 +47,8 @@ public final class GuestDriver implements AutoCloseable {
     private int txUsedSeen;
     /** TX descriptor ids not in the device's hands. */
     private final int[] txFree = new int[QUEUE_SIZE];
+    /** TX descriptor ids in the device's hands: a chain returned twice or never lent is a device bug. */
+    private final boolean[] txHeld = new boolean[QUEUE_SIZE];
     private int txFreeCount;
     private boolean closed;
 
@@ -190,6 +192,10 @@ public final class GuestDriver implements AutoCloseable {
         java.lang.invoke.VarHandle.acquireFence();
         while (txUsedSeen != used) {
             int id = PlatformDependent.getInt(base + TX_USED + 4 + 8L * (txUsedSeen % QUEUE_SIZE));
+            if (id < 0 || id >= QUEUE_SIZE || !txHeld[id]) {
+                throw new IllegalStateException("the device returned TX chain " + id + ", which it does not hold");
+            }
+            txHeld[id] = false;
             txFree[txFreeCount++] = id;
             txUsedSeen = (txUsedSeen + 1) & 0xffff;
         }
@@ -208,6 +214,7 @@ public final class GuestDriver implements AutoCloseable {
             return false;
         }
         int i = txFree[--txFreeCount];
+        txHeld[i] = true;
         long buf = TX_BUFFERS + (long) i * BUFFER_BYTES;
         PlatformDependent.setMemory(base + buf, VhostUserPort.NET_HDR_BYTES, (byte) 0);
         PlatformDependent.copyMemory(frame, 0, base + buf + VhostUserPort.NET_HDR_BYTES, frame.length);
@@ -276,6 +283,7 @@ public final class GuestDriver implements AutoCloseable {
         int k = 0;
         while (k < n && txFreeCount > 0) {
             int i = txFree[--txFreeCount];
+            txHeld[i] = true;
             PlatformDependent.putShort(base + TX_AVAIL + 4 + 2L * (txAvail % QUEUE_SIZE), (short) i);
             txAvail++;
             k++;

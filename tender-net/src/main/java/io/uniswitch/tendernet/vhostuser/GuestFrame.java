@@ -19,10 +19,11 @@ import java.nio.channels.ScatteringByteChannel;
  * guest's descriptor chain as used ({@link Owner#returned}) and takes the object back for the next frame: no
  * allocation and no copy per frame.
  *
- * <p>If the queue stops while the frame is still held (the guest resets the device, the memory table changes, the
- * port closes), the port {@link #detach detaches} it first: its bytes are copied into a buffer of the switch's own, the
- * chain is returned at once, and the holders go on reading the copy. Guest memory is therefore never read after the
- * queue that lent it has stopped.
+ * <p>Lending lasts one batch: a frame an egress port still holds when the batch has been forwarded (queued behind a
+ * slow port) is {@link #detach detached}: its bytes are copied into a buffer of the switch's own, its chain is
+ * returned at once, and the holders go on reading the copy. So no port can keep the guest's TX ring waiting, and guest
+ * memory is never read after the queue that lent it has stopped (queues stop between batches). The port checks this
+ * again when a queue stops or the port closes.
  *
  * <p>The guest may rewrite a buffer it handed over; the switch takes each header field once, so that changes only
  * which bytes leave, as with any frame a guest sends. Loop thread only; big-endian accessors as every ByteBuf.
@@ -60,6 +61,8 @@ final class GuestFrame extends AbstractReferenceCountedByteBuf {
         this.head = chainHead;
         this.copy = null;
         resetRefCnt();
+        // Its size is fixed: a write past it is an IndexOutOfBoundsException, as for any full buffer.
+        maxCapacity(frameLength);
         setIndex(0, frameLength);
     }
 
@@ -386,7 +389,10 @@ final class GuestFrame extends AbstractReferenceCountedByteBuf {
         return 1;
     }
 
-    /** A copy: a ByteBuffer over native memory needs JDK internals; nothing on the data path asks for one. */
+    /**
+     * A heap copy, although the buffer is direct: a ByteBuffer over native memory needs JDK internals. Nothing on the
+     * data path asks for one (ports write from {@link #memoryAddress}).
+     */
     @Override
     public ByteBuffer nioBuffer(int index, int length) {
         checkIndex(index, length);

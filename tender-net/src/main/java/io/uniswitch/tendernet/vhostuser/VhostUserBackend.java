@@ -77,8 +77,11 @@ public final class VhostUserBackend {
     private boolean featuresSet;
     private long protocolFeatures;
     private GuestMemory memory;
-    /** A queue stop the loop never confirmed: it may still read the memory, which then stays mapped (leaked). */
-    private boolean memoryPinned;
+    /**
+     * The memory a queue the loop never confirmed stopped may still read: it stays mapped (leaked) for the life of
+     * the process, as do that queue's kick and call descriptors (never closed, so their numbers are not reused).
+     */
+    private GuestMemory pinnedMemory;
 
     public VhostUserBackend(String name, Queues queues) {
         this.name = name;
@@ -263,9 +266,7 @@ public final class VhostUserBackend {
         GuestMemory old = memory;
         memory = next;
         queues.memoryChanged(next);
-        if (old != null) {
-            old.close();
-        }
+        closeUnlessPinned(old);
         for (int i = 0; i < QUEUES; i++) {
             maybeStart(i);
         }
@@ -361,9 +362,12 @@ public final class VhostUserBackend {
             try {
                 queues.stopped(index);
             } catch (RuntimeException e) {
-                // The loop may still be in the queue: its memory stays mapped for the life of the process.
-                memoryPinned = true;
+                // The loop may still be in the queue: its memory and descriptors are left alone for good.
+                pinnedMemory = memory;
                 v.running = null;
+                v.kickFd = -1;
+                v.callFd = -1;
+                v.kickSet = false;
                 throw new ProtocolException(name + ": queue " + index + " could not be stopped: " + e.getMessage());
             }
             v.base = v.running.lastAvailIndex();
@@ -412,14 +416,21 @@ public final class VhostUserBackend {
         reset();
         if (memory != null) {
             queues.memoryChanged(null);
-            if (memoryPinned) {
-                LOG.log(System.Logger.Level.ERROR, name + ": the guest's memory (" + memory.describe() + ") stays "
-                        + "mapped: the data plane did not confirm it stopped using it");
-            } else {
-                memory.close();
-            }
+            closeUnlessPinned(memory);
             memory = null;
         }
+    }
+
+    private void closeUnlessPinned(GuestMemory m) {
+        if (m == null) {
+            return;
+        }
+        if (m == pinnedMemory) {
+            LOG.log(System.Logger.Level.ERROR, name + ": the guest's memory (" + m.describe() + ") stays mapped: the "
+                    + "data plane did not confirm it stopped using it");
+            return;
+        }
+        m.close();
     }
 
     private static void closeFd(int fd) {

@@ -27,6 +27,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import jnr.ffi.Pointer;
@@ -98,6 +99,9 @@ public final class VhostUserPort extends FdPort {
     private int txUsedPending;
     /** Between receive() and afterForward(): a frame released now is published at afterForward. */
     private boolean polling;
+    /** Frames lent by the current receive(), checked at afterForward(). */
+    private final GuestFrame[] lentThisBatch = new GuestFrame[FrameBatch.MAX];
+    private int lentCount;
     private final Chain[] rxChains = new Chain[MAX_RX_CHAINS];
 
     /**
@@ -193,6 +197,7 @@ public final class VhostUserPort extends FdPort {
 
     private void serve() {
         String waitingFor = null;
+        int failures = 0;
         while (!closing) {
             final int fd;
             if (client) {
@@ -228,6 +233,7 @@ public final class VhostUserPort extends FdPort {
                     : ": vhost-user front-end connected on ") + socketPath);
             final MessageChannel ch = new MessageChannel(name(), fd);
             channel = ch;
+            boolean failed = true;
             try {
                 while (!closing) {
                     final Message m = ch.read();
@@ -247,6 +253,7 @@ public final class VhostUserPort extends FdPort {
                     }
                 }
             } catch (EOFException e) {
+                failed = false;
                 LOG.log(System.Logger.Level.INFO, "port " + name() + ": vhost-user front-end disconnected");
             } catch (ProtocolException e) {
                 countErrorOnLoop();
@@ -260,6 +267,12 @@ public final class VhostUserPort extends FdPort {
                 channel = null;
                 backend.close();
                 ch.close();
+            }
+            if (client && !closing) {
+                // QEMU as the server accepts again at once: a front-end that fails the same way every time must not
+                // be retried in a tight loop. 250 ms after a clean end, doubling after each failure up to 8 s.
+                failures = failed ? Math.min(failures + 1, 5) : 0;
+                pause(RECONNECT_MS << failures);
             }
         }
     }
@@ -309,37 +322,49 @@ public final class VhostUserPort extends FdPort {
      */
     private void handOver(Runnable task) {
         final CountDownLatch ran = new CountDownLatch(1);
+        final RuntimeException[] failed = new RuntimeException[1];
         try {
             loopRunner.accept(() -> {
                 try {
                     task.run();
+                } catch (RuntimeException e) {
+                    failed[0] = e;
+                    throw e;
                 } finally {
                     ran.countDown();
                 }
             });
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down: the task was never queued and never will run.
+            throw e;
         } catch (RuntimeException e) {
-            if (ran.getCount() == 0) {
-                throw e;
-            }
-            boolean done = false;
-            boolean interrupted = false;
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WAIT_MS);
-            while (!done && System.nanoTime() < deadline) {
-                try {
-                    done = ran.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException ie) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (!done) {
-                throw new IllegalStateException("the data plane did not take the queue hand-over within "
-                        + HAND_OVER_WAIT_MS / 1000 + " s", e);
+            awaitHandOver(ran, e);
+            if (failed[0] != null) {
+                throw failed[0];
             }
             LOG.log(System.Logger.Level.WARNING, "port " + name() + ": the data plane took a queue hand-over late ("
                     + e.getMessage() + ")");
+        }
+    }
+
+    /** Waits for a hand-over the runner gave up on; throws if it has not run within {@link #HAND_OVER_WAIT_MS}. */
+    private static void awaitHandOver(CountDownLatch ran, RuntimeException gaveUp) {
+        boolean done = false;
+        boolean interrupted = false;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OVER_WAIT_MS);
+        while (!done && System.nanoTime() < deadline) {
+            try {
+                done = ran.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ie) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (!done) {
+            throw new IllegalStateException("the data plane did not take the queue hand-over within "
+                    + HAND_OVER_WAIT_MS / 1000 + " s", gaveUp);
         }
     }
 
@@ -428,13 +453,17 @@ public final class VhostUserPort extends FdPort {
                 // Lent by a queue that has stopped: recalled then, its chain already returned.
                 return;
             }
-            txQueue.addUsed(f.head(), 0);
-            txUsedPending++;
-            lendFree[lendFreeCount++] = f;
-            if (!polling) {
-                // Released outside this port's batch (an egress queue drained later): publish on the next wakeup.
-                signalWake();
+            if (f.head() >= 0) {
+                txQueue.addUsed(f.head(), 0);
+                txUsedPending++;
+                if (!polling) {
+                    // Not expected (frames still held after their batch are copied), but never leave a chain
+                    // unpublished: the next wakeup publishes it.
+                    signalWake();
+                }
             }
+            // A copied frame's chain went back when it was copied; the object is free again either way.
+            lendFree[lendFreeCount++] = f;
         }
     }
 
@@ -447,6 +476,10 @@ public final class VhostUserPort extends FdPort {
     }
 
     private void onStopped(int index) {
+        if (isClosed()) {
+            // The port is closing (this may run on the control thread): closeDevice let go of the queues already.
+            return;
+        }
         final int kick = index == VhostUserBackend.RX ? rxKick : txKick;
         if (kick >= 0) {
             try {
@@ -531,10 +564,11 @@ public final class VhostUserPort extends FdPort {
             }
             final long at = contiguousFrame(chain);
             final ByteBuf f;
-            if (at != 0 && lendFreeCount > 0) {
+            if (at != 0 && lendFreeCount > 0 && lentCount < lentThisBatch.length) {
                 // Zero copy: the frame stays in the guest's buffer; its chain returns when the last holder releases.
                 final GuestFrame g = lendFree[--lendFreeCount];
                 g.lend(at, (int) length, head);
+                lentThisBatch[lentCount++] = g;
                 f = g;
             } else {
                 f = allocator.directBuffer((int) length, (int) length);
@@ -561,6 +595,19 @@ public final class VhostUserPort extends FdPort {
     public void afterForward() {
         polling = false;
         final SplitQueue q = txQueue;
+        // Lending lasts one batch: a frame an egress port still holds now (queued behind a slow or stalled port) is
+        // copied and its chain returned, so that no port can keep this guest's TX ring, and its sending, waiting.
+        for (int i = 0; i < lentCount; i++) {
+            final GuestFrame g = lentThisBatch[i];
+            lentThisBatch[i] = null;
+            if (g.refCnt() > 0 && !g.detached() && q != null && g.pool == lendPool) {
+                final int head = g.head();
+                g.detach();
+                q.addUsed(head, 0);
+                txUsedPending++;
+            }
+        }
+        lentCount = 0;
         if (txUsedPending > 0 && q != null) {
             publishTx(q);
         }
@@ -726,6 +773,8 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     protected void closeDevice() {
+        // While guest memory is surely mapped (its unmapping waits for a stop, which needs this thread).
+        recallLentFrames();
         closing = true;
         // This runs on the loop: hand-overs the control thread makes while it winds down run in place, not queued
         // behind this call (which waits for that thread).
@@ -746,7 +795,6 @@ public final class VhostUserPort extends FdPort {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        recallLentFrames();
         rxQueue = null;
         txQueue = null;
         dropQueued();

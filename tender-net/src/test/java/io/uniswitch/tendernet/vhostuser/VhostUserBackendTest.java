@@ -252,8 +252,19 @@ class VhostUserBackendTest {
         assertTrue(e.getMessage().contains("queue 1 could not be stopped"), e.getMessage());
         assertEquals(List.of("stop 1"), stops);
         assertFalse(mapped(second), "the refused table is unmapped at once");
+
+        // A reset keeps the connection; a new table then replaces the pinned one without unmapping it, and is
+        // itself unmapped as usual when the connection ends: only what the stuck queue may read is kept.
+        stuck.handle(new Message(VhostUser.RESET_DEVICE, VhostUser.VERSION, new byte[0], new int[0]));
+        String third = "ram-next-" + System.nanoTime();
+        int later = namedMemfd(third);
+        stuck.handle(new Message(VhostUser.SET_MEM_TABLE, VhostUser.VERSION, memTable(GUEST_RAM),
+                new int[] {dup(later)}));
+        assertTrue(mapped(first), "the pinned table stays mapped after a reset and a new table");
+        assertTrue(mapped(third));
         stuck.close();
-        assertTrue(mapped(first), "the table a running queue pointed into stays mapped");
+        assertTrue(mapped(first), "the table a running queue pointed into stays mapped (leaked on purpose)");
+        assertFalse(mapped(third), "a later table is not pinned");
     }
 
     private int namedMemfd(String name) {
