@@ -40,14 +40,20 @@ final class BarChart {
 
     static void write(Path file, String title, List<String> categories, List<Series> series) throws IOException {
         int width = Math.max(640, LEFT + RIGHT + categories.size() * Math.max(GROUP_MIN_WIDTH, 70 * series.size()));
-        BufferedImage image = new BufferedImage(width, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        writePng(file, width, HEIGHT, g -> draw(g, width, title, categories, series));
+    }
+
+    /** A white, antialiased {@code width x height} image drawn by {@code draw}, written to {@code file} as PNG. */
+    static void writePng(Path file, int width, int height, java.util.function.Consumer<Graphics2D> draw)
+            throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, HEIGHT);
-            draw(g, width, title, categories, series);
+            g.fillRect(0, 0, width, height);
+            draw.accept(g);
         } finally {
             g.dispose();
         }

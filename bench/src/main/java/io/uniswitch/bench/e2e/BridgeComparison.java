@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * End-to-end benchmark: the same traffic through each switch under test in turn, in one run, so their ratios hold
@@ -319,11 +317,7 @@ public final class BridgeComparison {
     private record TempDir(Path dir) implements AutoCloseable {
         @Override
         public void close() throws IOException {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            Cleanup.deleteTree(dir);
         }
     }
 }

@@ -1,7 +1,13 @@
 package io.uniswitch.bench.e2e;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What a run has created and not yet removed, closed in reverse order of registration: by the code that created it
@@ -47,6 +53,18 @@ final class Cleanup {
             closeQuietly(open.get(i));
         }
         open.clear();
+    }
+
+    /** Deletes {@code dir} and everything below it; nothing happens if it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -5,13 +5,9 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * A line chart drawn with plain AWT into a PNG, in headless mode: categories evenly spaced along x (frame sizes),
@@ -38,24 +34,7 @@ final class LineChart {
 
     static void write(Path file, String title, String xLabel, List<String> categories, List<Series> series)
             throws IOException {
-        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            draw(g, title, xLabel, categories, series);
-        } finally {
-            g.dispose();
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException("no PNG writer in this JDK");
-        }
+        BarChart.writePng(file, WIDTH, HEIGHT, g -> draw(g, title, xLabel, categories, series));
     }
 
     private static void draw(Graphics2D g, String title, String xLabel, List<String> categories,

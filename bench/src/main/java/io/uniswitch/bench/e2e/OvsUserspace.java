@@ -9,11 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Open vSwitch's userspace datapath as a switch under test: Debian's openvswitch-switch, started by the harness with
@@ -194,11 +192,7 @@ final class OvsUserspace implements Dut {
         Cmd.stop(ovsdb, STOP_GRACE);
         ovsdb = null;
         if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            Cleanup.deleteTree(dir);
             dir = null;
         }
     }

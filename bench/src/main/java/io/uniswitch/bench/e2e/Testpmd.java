@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * DPDK's testpmd as the reference vhost-user back-end of a QEMU guest (issue #6): Debian's {@code dpdk-testpmd}
@@ -144,11 +142,7 @@ final class Testpmd implements Dut {
         Cmd.stop(process, STOP_GRACE);
         process = null;
         if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            Cleanup.deleteTree(dir);
             dir = null;
         }
         Files.deleteIfExists(socket);

@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * uniswitch as an operator runs it: {@code java -jar uniswitch.jar run --config FILE} in the switch namespace, with
@@ -150,11 +148,7 @@ final class Uniswitch implements Dut {
         Cmd.stop(process, STOP_GRACE);
         process = null;
         if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            Cleanup.deleteTree(dir);
             dir = null;
         }
     }
