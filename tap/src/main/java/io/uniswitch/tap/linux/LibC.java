@@ -79,9 +79,6 @@ public interface LibC {
     /** shutdown(2): SHUT_RDWR (2) wakes a thread blocked in accept() or read() on the socket. */
     int shutdown(int fd, int how);
 
-    /** poll(2) over {@code nfds} struct pollfd {int fd; short events; short revents} (8 bytes each). */
-    int poll(Pointer fds, long nfds, int timeoutMs);
-
     /** fcntl(2) with an int argument (F_GETFL, F_SETFL, F_DUPFD_CLOEXEC). */
     int fcntl(int fd, int command, int argument);
 

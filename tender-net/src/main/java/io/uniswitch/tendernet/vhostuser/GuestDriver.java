@@ -2,6 +2,7 @@ package io.uniswitch.tendernet.vhostuser;
 
 import io.netty.util.internal.PlatformDependent;
 import io.uniswitch.tap.linux.Mman;
+import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
 import io.uniswitch.tendernet.UnixSockets;
@@ -11,7 +12,6 @@ import io.uniswitch.tendernet.vhostuser.protocol.VhostUser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,20 +63,18 @@ public final class GuestDriver implements AutoCloseable {
 
     /** Connects to the port's socket (waiting up to 2 s for it) and maps guest RAM. */
     public static GuestDriver connect(Path socket) throws IOException, InterruptedException {
-        int fd = Syscall.LIBC.socket(SysSocket.AF_UNIX, SysSocket.SOCK_STREAM | SysSocket.SOCK_CLOEXEC, 0);
-        Pointer address = Syscall.allocate(SysSocket.SOCKADDR_UN_SIZE);
-        address.putShort(0, (short) SysSocket.AF_UNIX);
-        byte[] bytes = socket.toString().getBytes(StandardCharsets.UTF_8);
-        address.put(2, bytes, 0, bytes.length);
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while (Syscall.LIBC.connect(fd, address, 2 + bytes.length + 1) < 0) {
-            if (System.nanoTime() > deadline) {
-                Syscall.closeQuietly(fd);
-                throw new IOException("connect " + socket + " failed");
+        while (true) {
+            try {
+                // Blocking once connected, as the message channel wants.
+                return withRam(UnixSockets.connect("frontend", socket, SysSocket.SOCK_STREAM));
+            } catch (NativeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                Thread.sleep(10);
             }
-            Thread.sleep(10);
         }
-        return withRam(fd);
     }
 
     /**

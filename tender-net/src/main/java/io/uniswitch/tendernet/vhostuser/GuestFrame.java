@@ -38,18 +38,15 @@ final class GuestFrame extends AbstractReferenceCountedByteBuf {
 
     private final Owner owner;
     private final ByteBufAllocator alloc;
-    /** The pool generation it belongs to: frames of a stopped queue are not reused by the next one. */
-    final Object pool;
     private long address;
     private int length;
     private int head = -1;
     private ByteBuf copy;
 
-    GuestFrame(Owner owner, ByteBufAllocator alloc, Object pool, int maxFrameBytes) {
+    GuestFrame(Owner owner, ByteBufAllocator alloc, int maxFrameBytes) {
         super(maxFrameBytes);
         this.owner = owner;
         this.alloc = alloc;
-        this.pool = pool;
         // Not lent yet: a holder never sees this object before lend().
         setRefCnt(0);
     }

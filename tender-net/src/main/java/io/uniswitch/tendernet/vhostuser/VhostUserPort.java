@@ -46,10 +46,10 @@ import jnr.ffi.Pointer;
  * <p>Data path (loop thread): like the qemu stream port, the loop watches one epoll fd of the port's own, which holds
  * the TX and RX kick eventfds and a wake eventfd. Receive takes chains from the TX queue (queue 1) and lends each
  * frame that lies in one piece to the switch where it is ({@link GuestFrame}, zero copy; a scattered frame is copied
- * into a pooled buffer); the chain goes back to the guest as used when the last egress port releases the frame, and
- * the used index is published and the call eventfd signalled once per batch ({@link #afterForward}), only when the
- * driver wants it (EVENT_IDX). A queue that stops while frames are still lent copies them first, so guest memory is
- * never read after the stop. Transmit fills RX buffers (queue 0), several per frame when mergeable buffers are
+ * into a pooled buffer). Lending lasts one batch: at {@link #afterForward} a frame an egress port still holds is
+ * copied, every chain goes back to the guest as used, and the used index is published and the call eventfd signalled
+ * once, only when the driver wants it (EVENT_IDX). Queues stop between batches, so guest memory is never read after a
+ * stop. Transmit fills RX buffers (queue 0), several per frame when mergeable buffers are
  * negotiated, and waits for an RX kick when the guest has none left: one copy, into the guest. No allocation per
  * frame.
  */
@@ -61,6 +61,8 @@ public final class VhostUserPort extends FdPort {
     private static final int MAX_RX_CHAINS = 64;
     private static final int RUNT_BYTES = 14;
     private static final long HAND_OVER_WAIT_MS = 60_000;
+    /** Frame objects to lend: a batch's worth, and more for copies an egress queue still holds. */
+    private static final int LEND_POOL = 4 * FrameBatch.MAX;
     /** Mode client: how often the switch tries the front-end's socket while it is not there. */
     static final long RECONNECT_MS = 250;
     /** Eventfd counters read to clear a kick land here; the value is not needed. Loop thread only. */
@@ -90,15 +92,14 @@ public final class VhostUserPort extends FdPort {
     private boolean mergeable;
     private boolean woken;
     private final Chain txChain = new Chain();
-    /** Zero-copy TX: the frames of the running TX queue's generation, and those free to lend. */
-    private final Lender lender = new Lender();
-    private GuestFrame[] lendPool = new GuestFrame[0];
-    private GuestFrame[] lendFree = new GuestFrame[0];
+    /**
+     * Zero-copy TX: frame objects free to lend, made once. A lent frame lives until afterForward() at most (then it
+     * is released or copied), so one with a chain is released only while its batch runs, with txQueue its queue.
+     */
+    private final GuestFrame[] lendFree = new GuestFrame[LEND_POOL];
     private int lendFreeCount;
-    /** Chains returned as used since the TX queue's used index was last published. */
+    /** Chains returned as used since the TX queue's used index was last published (once per batch). */
     private int txUsedPending;
-    /** Between receive() and afterForward(): a frame released now is published at afterForward. */
-    private boolean polling;
     /** Frames lent by the current receive(), checked at afterForward(). */
     private final GuestFrame[] lentThisBatch = new GuestFrame[FrameBatch.MAX];
     private int lentCount;
@@ -137,6 +138,10 @@ public final class VhostUserPort extends FdPort {
         this.maxFrameBytes = mtuBytes + L2_OVERHEAD_BYTES;
         for (int i = 0; i < rxChains.length; i++) {
             rxChains[i] = new Chain();
+        }
+        final GuestFrame.Owner lender = this::returned;
+        while (lendFreeCount < LEND_POOL) {
+            lendFree[lendFreeCount++] = new GuestFrame(lender, allocator, maxFrameBytes);
         }
         // Blocking: the control thread waits in accept().
         final int listen = client ? -1 : UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, 1, false);
@@ -402,69 +407,19 @@ public final class VhostUserPort extends FdPort {
             txQueue = queue;
             txKick = kickFd;
             txCall = callFd;
-            newLendPool(queue.size());
+            txUsedPending = 0;
         }
         signalWake();
     }
 
-    /** One frame object per descriptor the queue can have in flight; allocated per queue start, not per frame. */
-    private void newLendPool(int size) {
-        lendPool = new GuestFrame[size];
-        lendFree = new GuestFrame[size];
-        for (int i = 0; i < size; i++) {
-            lendPool[i] = new GuestFrame(lender, allocator, lendPool, maxFrameBytes);
-            lendFree[i] = lendPool[i];
+    /** Where lent frames come back: a frame still lent gives its chain back as used, published by afterForward. */
+    private void returned(GuestFrame f) {
+        if (f.head() >= 0) {
+            txQueue.addUsed(f.head(), 0);
+            txUsedPending++;
         }
-        lendFreeCount = size;
-        txUsedPending = 0;
-    }
-
-    /**
-     * The TX queue stops (or the port closes) while egress ports may still hold frames lent from it: each is copied
-     * into the switch's own memory and its chain returned now, so nothing reads guest memory after this.
-     */
-    private void recallLentFrames() {
-        final SplitQueue q = txQueue;
-        int recalled = 0;
-        for (GuestFrame f : lendPool) {
-            if (f.refCnt() > 0 && !f.detached()) {
-                final int head = f.head();
-                f.detach();
-                if (q != null) {
-                    q.addUsed(head, 0);
-                    recalled++;
-                }
-            }
-        }
-        if (q != null && (recalled > 0 || txUsedPending > 0)) {
-            publishTx(q);
-        }
-        lendPool = new GuestFrame[0];
-        lendFree = new GuestFrame[0];
-        lendFreeCount = 0;
-        txUsedPending = 0;
-    }
-
-    /** Where lent frames come back: their chain is returned as used and published at the end of the batch. */
-    private final class Lender implements GuestFrame.Owner {
-        @Override
-        public void returned(GuestFrame f) {
-            if (f.pool != lendPool) {
-                // Lent by a queue that has stopped: recalled then, its chain already returned.
-                return;
-            }
-            if (f.head() >= 0) {
-                txQueue.addUsed(f.head(), 0);
-                txUsedPending++;
-                if (!polling) {
-                    // Not expected (frames still held after their batch are copied), but never leave a chain
-                    // unpublished: the next wakeup publishes it.
-                    signalWake();
-                }
-            }
-            // A copied frame's chain went back when it was copied; the object is free again either way.
-            lendFree[lendFreeCount++] = f;
-        }
+        // A copied frame's chain went back when it was copied; the object is free again either way.
+        lendFree[lendFreeCount++] = f;
     }
 
     private void publishTx(SplitQueue q) {
@@ -494,7 +449,8 @@ public final class VhostUserPort extends FdPort {
             rxCall = -1;
             dropQueued();
         } else {
-            recallLentFrames();
+            // Normally a no-op (queues stop between batches): no frame may stay lent from a stopped queue.
+            afterForward();
             txQueue = null;
             txKick = -1;
             txCall = -1;
@@ -525,7 +481,6 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     public int receive(FrameBatch batch) {
-        polling = true;
         if (woken) {
             Native.eventFdRead(wake.intValue());
             woken = false;
@@ -581,9 +536,6 @@ public final class VhostUserPort extends FdPort {
             batch.add(f);
             n++;
         }
-        if (txUsedPending > 0) {
-            publishTx(q);
-        }
         q.setKicksWanted(true);
         if (q.available() > 0) {
             signalWake();
@@ -593,14 +545,13 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     public void afterForward() {
-        polling = false;
         final SplitQueue q = txQueue;
         // Lending lasts one batch: a frame an egress port still holds now (queued behind a slow or stalled port) is
         // copied and its chain returned, so that no port can keep this guest's TX ring, and its sending, waiting.
         for (int i = 0; i < lentCount; i++) {
             final GuestFrame g = lentThisBatch[i];
             lentThisBatch[i] = null;
-            if (g.refCnt() > 0 && !g.detached() && q != null && g.pool == lendPool) {
+            if (g.refCnt() > 0 && !g.detached() && q != null) {
                 final int head = g.head();
                 g.detach();
                 q.addUsed(head, 0);
@@ -774,7 +725,7 @@ public final class VhostUserPort extends FdPort {
     @Override
     protected void closeDevice() {
         // While guest memory is surely mapped (its unmapping waits for a stop, which needs this thread).
-        recallLentFrames();
+        afterForward();
         closing = true;
         // This runs on the loop: hand-overs the control thread makes while it winds down run in place, not queued
         // behind this call (which waits for that thread).
