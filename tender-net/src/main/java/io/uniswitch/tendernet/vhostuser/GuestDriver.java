@@ -39,8 +39,9 @@ public final class GuestDriver implements AutoCloseable {
     private final MessageChannel channel;
     private final int ram;
     private final long base;
-    private final int[] kick = new int[2];
-    private final int[] call = new int[2];
+    /** Kick and call eventfds per queue; -1 until start() makes them (never fd 0: close() closes these). */
+    private final int[] kick = {-1, -1};
+    private final int[] call = {-1, -1};
     private int txAvail;
     private int rxAvail;
     private int rxUsedSeen;

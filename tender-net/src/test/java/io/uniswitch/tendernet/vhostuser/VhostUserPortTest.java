@@ -232,6 +232,29 @@ class VhostUserPortTest {
     }
 
     @Test
+    void inModeClientAFrontEndThatKeepsFailingIsRetriedLessOften() throws Exception {
+        Path socket = dir.resolve("qemu-failing.sock");
+        VhostUserPort p = tracked(new VhostUserPort("vmf", socket, true, 1500, 1024, ALLOC, this::runOnLoop));
+        byte[] tooMuch = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder())
+                .putLong(VhostUserBackend.FEATURES | 1L << 22).array();
+        long[] gaps = new long[3];
+        GuestDriver vm = GuestDriver.accept(socket, 10_000);
+        toClose.add(vm);
+        for (int i = 0; i < gaps.length; i++) {
+            // A feature the back-end refuses: the connection ends with an error, and QEMU would accept again at once.
+            vm.request(VhostUser.SET_FEATURES, tooMuch, false);
+            long sent = System.nanoTime();
+            GuestDriver next = GuestDriver.accept(socket, 10_000);
+            gaps[i] = (System.nanoTime() - sent) / 1_000_000;
+            toClose.add(next);
+            vm.close();
+            vm = next;
+        }
+        assertTrue(gaps[0] >= 2 * VhostUserPort.RECONNECT_MS - 50, "first failure: " + gaps[0] + " ms");
+        assertTrue(gaps[2] > gaps[0], "the wait grows with each failure: " + java.util.Arrays.toString(gaps));
+    }
+
+    @Test
     void inModeClientThePortConnectsToTheVmsSocketAndAgainAfterItGoes() throws Exception {
         Path socket = dir.resolve("qemu-owned.sock");
         VhostUserPort p = tracked(new VhostUserPort("vmc", socket, true, 1500, 1024, ALLOC, this::runOnLoop));
