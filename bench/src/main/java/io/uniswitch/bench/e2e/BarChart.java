@@ -43,6 +43,24 @@ final class BarChart {
         writePng(file, width, HEIGHT, g -> draw(g, width, title, categories, series));
     }
 
+    /**
+     * Five horizontal grid lines from 0 to {@code top} across the plot, with their values left of {@code left};
+     * leaves the 11-point plain font set and returns its metrics.
+     */
+    static FontMetrics drawGrid(Graphics2D g, int left, int plotW, int baseY, int plotH, double top) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        FontMetrics fm = g.getFontMetrics();
+        for (int i = 0; i <= 5; i++) {
+            int y = baseY - (int) Math.round(plotH * i / 5.0);
+            g.setColor(new Color(0xe0e0e0));
+            g.drawLine(left, y, left + plotW, y);
+            g.setColor(Color.DARK_GRAY);
+            String tick = tick(top / 5 * i);
+            g.drawString(tick, left - 6 - fm.stringWidth(tick), y + fm.getAscent() / 2 - 1);
+        }
+        return fm;
+    }
+
     /** A white, antialiased {@code width x height} image drawn by {@code draw}, written to {@code file} as PNG. */
     static void writePng(Path file, int width, int height, java.util.function.Consumer<Graphics2D> draw)
             throws IOException {
@@ -75,17 +93,7 @@ final class BarChart {
         g.drawString(title, LEFT, 30);
 
         double top = niceCeiling(maxOf(series));
-        double step = top / 5;
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        FontMetrics fm = g.getFontMetrics();
-        for (int i = 0; i <= 5; i++) {
-            int y = baseY - (int) Math.round(plotH * i / 5.0);
-            g.setColor(new Color(0xe0e0e0));
-            g.drawLine(LEFT, y, LEFT + plotW, y);
-            g.setColor(Color.DARK_GRAY);
-            String tick = tick(step * i);
-            g.drawString(tick, LEFT - 6 - fm.stringWidth(tick), y + fm.getAscent() / 2 - 1);
-        }
+        FontMetrics fm = drawGrid(g, LEFT, plotW, baseY, plotH, top);
         g.setColor(Color.BLACK);
         g.drawLine(LEFT, baseY, LEFT + plotW, baseY);
         g.drawLine(LEFT, TOP, LEFT, baseY);

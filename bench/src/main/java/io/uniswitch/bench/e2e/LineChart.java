@@ -54,16 +54,7 @@ final class LineChart {
             }
         }
         double top = BarChart.niceCeiling(max);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        FontMetrics fm = g.getFontMetrics();
-        for (int i = 0; i <= 5; i++) {
-            int y = baseY - (int) Math.round(plotH * i / 5.0);
-            g.setColor(new Color(0xe0e0e0));
-            g.drawLine(LEFT, y, LEFT + plotW, y);
-            g.setColor(Color.DARK_GRAY);
-            String tick = BarChart.tick(top / 5 * i);
-            g.drawString(tick, LEFT - 6 - fm.stringWidth(tick), y + fm.getAscent() / 2 - 1);
-        }
+        FontMetrics fm = BarChart.drawGrid(g, LEFT, plotW, baseY, plotH, top);
         g.setColor(Color.BLACK);
         g.drawLine(LEFT, baseY, LEFT + plotW, baseY);
         g.drawLine(LEFT, TOP, LEFT, baseY);

@@ -588,16 +588,11 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         undo.push("close vhost-user port " + p.name() + (p.connect() ? "" : " and remove " + p.socket()), port::close);
         PortDetails d = new PortDetails(p.name(), VhostUserPort.TYPE, p.mtuBytes(), null, true, null);
-        String memory = " -object memory-backend-memfd,id=m0,size=RAM,share=on -numa node,memdev=m0";
-        if (p.connect()) {
-            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user mode client, connecting to "
-                    + p.socket() + ", mtu " + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket()
-                    + ",server=on,wait=off -netdev vhost-user,id=n0,chardev=c0" + memory);
-        } else {
-            LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user socket " + p.socket() + " listening, "
-                    + "mtu " + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket() + ",reconnect=1 "
-                    + "-netdev vhost-user,id=n0,chardev=c0" + memory);
-        }
+        LOG.log(System.Logger.Level.INFO, "port " + p.name() + ": vhost-user " + (p.connect()
+                ? "mode client, connecting to " + p.socket() : "socket " + p.socket() + " listening") + ", mtu "
+                + p.mtuBytes() + "; QEMU: -chardev socket,id=c0,path=" + p.socket()
+                + (p.connect() ? ",server=on,wait=off" : ",reconnect=1") + " -netdev vhost-user,id=n0,chardev=c0 "
+                + "-object memory-backend-memfd,id=m0,size=RAM,share=on -numa node,memdev=m0");
         return new Opened(port, d);
     }
 
