@@ -155,8 +155,9 @@ public abstract class Port implements AutoCloseable {
 
     /**
      * Called by the engine once a batch this port received has been forwarded and every egress port flushed (also
-     * after an empty receive). A port whose frames borrow the device's memory gives back, here, what the egress ports
-     * released, once per batch rather than per frame. Does nothing by default.
+     * after an empty receive). A port whose frames borrow the device's memory ends the loan here, once per batch
+     * rather than per frame: it gives the device back what was sent and copies what an egress port still holds. Does
+     * nothing by default.
      */
     public void afterForward() {
     }
