@@ -40,6 +40,8 @@ public final class Dataplane implements AutoCloseable {
     private final Map<String, PortHandle> handles = new LinkedHashMap<>();
     private volatile boolean closed;
     private final LoopLoad load = new LoopLoad();
+    /** Loop thread only; kept in step with {@link #handles}. */
+    private final RingPoller rings = new RingPoller();
 
     /** How busy the loop thread is, for metrics. */
     public LoopLoad load() {
@@ -58,7 +60,7 @@ public final class Dataplane implements AutoCloseable {
      */
     public Dataplane(EngineConfig config, String name, long spinNs) {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("uniswitch-" + name, true),
-                EpollIoHandler.newFactory(0, () -> new SpinThenSleep(spinNs)));
+                EpollIoHandler.newFactory(0, () -> new SpinThenSleep(spinNs, rings)));
         this.loop = group.next();
         this.engine = new ForwardingEngine(config, System::nanoTime);
         loop.scheduleAtFixedRate(() -> engine.ageOut(AGEING_MAX_PER_TICK), AGEING_TICK_MS, AGEING_TICK_MS,
@@ -102,6 +104,7 @@ public final class Dataplane implements AutoCloseable {
                 }
                 engine.attach(port);
                 handles.put(port.name(), handle);
+                rings.set(handles.values());
                 handle.start(registration);
                 return null;
             });
@@ -123,6 +126,7 @@ public final class Dataplane implements AutoCloseable {
             if (h == null) {
                 return false;
             }
+            rings.set(handles.values());
             engine.detach(h.port().index());
             h.cancel();
             h.port().close();
@@ -227,6 +231,7 @@ public final class Dataplane implements AutoCloseable {
         if (!loop.isShuttingDown()) {
             try {
                 call(() -> {
+                    rings.set(List.of());
                     for (PortHandle h : handles.values()) {
                         engine.detach(h.port().index());
                         h.cancel();

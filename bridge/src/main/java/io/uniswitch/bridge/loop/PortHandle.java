@@ -76,20 +76,42 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
                 if (errorEvent) {
                     port.onErrorEvent();
                 }
-                for (int i = 0; i < BATCHES_PER_WAKEUP; i++) {
-                    if (engine.pollOnce(port, batch) < FrameBatch.MAX) {
-                        break;
-                    }
-                }
-                NativeException error = port.takeReadError();
-                if (error != null) {
-                    onReadError(error);
-                }
+                readBatches();
             }
         } catch (Throwable t) {
             fail(t);
         }
         load.add(System.nanoTime() - startNs);
+    }
+
+    /**
+     * For a port whose frames are visible in memory ({@link FdPort#rxPendingVisible}): reads them if there are any,
+     * as an EPOLLIN wakeup would, without asking epoll. Returns whether there were.
+     */
+    boolean pollIfPending() {
+        if (failed || !port.rxPending()) {
+            return false;
+        }
+        final long startNs = System.nanoTime();
+        try {
+            readBatches();
+        } catch (Throwable t) {
+            fail(t);
+        }
+        load.add(System.nanoTime() - startNs);
+        return true;
+    }
+
+    private void readBatches() {
+        for (int i = 0; i < BATCHES_PER_WAKEUP; i++) {
+            if (engine.pollOnce(port, batch) < FrameBatch.MAX) {
+                break;
+            }
+        }
+        NativeException error = port.takeReadError();
+        if (error != null) {
+            onReadError(error);
+        }
     }
 
     /**
@@ -115,6 +137,11 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
             writeArmed = wanted;
             registration.submit(wanted ? READ_WRITE : READ);
         }
+    }
+
+    /** Whether the port waits for EPOLLOUT: frames are queued that its fd would not take. */
+    boolean writeArmed() {
+        return writeArmed;
     }
 
     private void fail(Throwable t) {

@@ -71,6 +71,19 @@ public abstract class FdPort extends Port {
         return -1;
     }
 
+    /**
+     * True when {@link #rxPending} tells from memory the device shares with the kernel (a receive ring), without a
+     * system call, whether a frame waits: the loop then polls this port by looking rather than through epoll.
+     */
+    public boolean rxPendingVisible() {
+        return false;
+    }
+
+    /** Whether a frame waits to be received. Meaningful only when {@link #rxPendingVisible}; loop thread. */
+    public boolean rxPending() {
+        return false;
+    }
+
     /** The fd to register on the event loop. */
     public abstract FileDescriptor fileDescriptor();
 

@@ -99,6 +99,16 @@ public final class NetdevPort extends FdPort {
     }
 
     @Override
+    public boolean rxPendingVisible() {
+        return socket.ring() != null;
+    }
+
+    @Override
+    public boolean rxPending() {
+        return socket.ring().hasFrame();
+    }
+
+    @Override
     protected int nextFrameBytes() {
         final PacketRing ring = socket.ring();
         return ring == null ? -1 : ring.peekBytes();

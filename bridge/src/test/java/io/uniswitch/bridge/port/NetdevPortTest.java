@@ -140,8 +140,33 @@ class NetdevPortTest {
         receiveAndDropOverLong(false);
     }
 
+    @Test
+    void theRingShowsAWaitingFrameWithoutASystemCall() {
+        NetdevPort p = openPort(1500, true);
+        assertTrue(p.rxPendingVisible());
+        ByteBuf f = frame(MAC_A, MAC_B, ThreadLocalRandom.current().nextLong(), 60);
+        try {
+            assertEquals(60, peer.write(f));
+        } finally {
+            f.release();
+        }
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (!p.rxPending()) {
+            assertTrue(System.nanoTime() < deadline, "the frame never showed in the ring");
+            Thread.onSpinWait();
+        }
+        FrameBatch batch = new FrameBatch();
+        try {
+            assertTrue(p.receive(batch) >= 1);
+            assertFalse(p.rxPending(), "read out: nothing waits");
+        } finally {
+            batch.releaseAll();
+        }
+    }
+
     private void receiveAndDropOverLong(boolean ring) {
         NetdevPort p = openPort(500, ring);
+        assertEquals(ring, p.rxPendingVisible(), "without a ring only epoll can tell");
         long tag = ThreadLocalRandom.current().nextLong();
         for (int length : new int[] {60, 518, 519, 1514, 200}) {
             ByteBuf f = frame(MAC_A, MAC_B, tag + length, length);

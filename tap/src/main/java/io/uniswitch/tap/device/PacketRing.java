@@ -194,6 +194,18 @@ public final class PacketRing {
     }
 
     /**
+     * Whether {@link #read} would find a frame now, read from the ring's status word alone (no system call, no
+     * side effect): what a busy-polling loop checks between epoll calls.
+     */
+    public boolean hasFrame() {
+        if (v3) {
+            return framesLeft > 0 || ((int) INT.getAcquire(ring, slot * slotBytes + IfPacket.BLOCK_STATUS)
+                    & IfPacket.TP_STATUS_USER) != 0;
+        }
+        return ((int) INT.getAcquire(ring, slot * slotBytes) & IfPacket.TP_STATUS_USER) != 0;
+    }
+
+    /**
      * The bytes {@link #read} will write for the next frame (its vnet header, the frame and any tag it gets back), or
      * 0 when the ring holds no frame; lets the caller allocate exactly. V2 only; a V3 ring returns -1 (unknown).
      */
