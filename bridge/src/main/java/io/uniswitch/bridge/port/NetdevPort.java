@@ -26,10 +26,12 @@ import io.uniswitch.tap.linux.NativeException;
 public final class NetdevPort extends FdPort {
     public static final String TYPE = "netdev";
     /**
-     * Receive ring size per port: 8 MiB, the memory of the 256 KB x 32 V3 ring that did best for a C forwarder here;
-     * as V2 slots of 2 KiB (MTU 1500) that is 4096 frames, about 12 ms of a saturated 1 Gbit/s port.
+     * Default receive ring per port: 8 MiB, the memory of the 256 KB x 32 V3 ring that did best for a C forwarder
+     * here; as V2 slots of 2 KiB (MTU 1500) that is 4096 frames, about 12 ms of a saturated 1 Gbit/s port.
      */
     public static final int RING_BYTES = 8 * 1024 * 1024;
+    /** Default receive ring per port in offload mode vnet: 255 slots of 128 KiB, one GSO super-frame each. */
+    public static final int VNET_RING_BYTES = 32 * 1024 * 1024;
 
     private final PacketSocket socket;
     private final SendBatch sendBatch;
@@ -72,21 +74,21 @@ public final class NetdevPort extends FdPort {
     }
 
     /**
-     * The receive ring of a port in offload mode vnet: 64 KiB + header slots (a GSO super-frame each), 32 MiB in
-     * all, 255 frames.
+     * The receive ring of a port in offload mode vnet: slots of 128 KiB (a GSO super-frame of up to 64 KiB with its
+     * header each), about ringBytes in all ({@link #VNET_RING_BYTES} by default).
      */
-    public static PacketRing.Config vnetRing() {
-        return PacketRing.Config.v2(MAX_GSO_FRAME_BYTES + VnetHeader.BYTES + 1, 32 * 1024 * 1024);
+    public static PacketRing.Config vnetRing(int ringBytes) {
+        return PacketRing.Config.v2(MAX_GSO_FRAME_BYTES + VnetHeader.BYTES + 1, ringBytes);
     }
 
     /**
-     * The receive ring a netdev port of this MTU gets by default: TPACKET_V2 slots sized for the largest frame the
-     * port accepts plus one byte (so a longer one is seen as over-long and dropped), {@link #RING_BYTES} in all.
-     * V2 rather than V3: a V3 block reaches the reader only when full or after its retire timeout (1 ms at least),
-     * which a lone frame (ping, ACK, handshake) would wait out on every hop.
+     * The receive ring of a netdev port of this MTU: TPACKET_V2 slots sized for the largest frame the port accepts
+     * plus one byte (so a longer one is seen as over-long and dropped), about ringBytes in all ({@link #RING_BYTES}
+     * by default). V2 rather than V3: a V3 block reaches the reader only when full or after its retire timeout (1 ms
+     * at least), which a lone frame (ping, ACK, handshake) would wait out on every hop.
      */
-    public static PacketRing.Config defaultRing(int mtuBytes) {
-        return PacketRing.Config.v2(mtuBytes + L2_OVERHEAD_BYTES + 1, RING_BYTES);
+    public static PacketRing.Config ring(int mtuBytes, int ringBytes) {
+        return PacketRing.Config.v2(mtuBytes + L2_OVERHEAD_BYTES + 1, ringBytes);
     }
 
     public PacketSocket socket() {

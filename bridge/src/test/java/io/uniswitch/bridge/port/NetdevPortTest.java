@@ -86,7 +86,8 @@ class NetdevPortTest {
     }
 
     private NetdevPort openPort(int mtuBytes, boolean ring) {
-        PacketSocket socket = PacketSocket.open(vethA, true, ring ? NetdevPort.defaultRing(mtuBytes) : null, ring);
+        PacketSocket socket = PacketSocket.open(vethA, true,
+                ring ? NetdevPort.ring(mtuBytes, NetdevPort.RING_BYTES) : null, ring);
         port = new NetdevPort(socket, mtuBytes, 1024, allocator, ring);
         peer = PacketSocket.open(vethB, false);
         return port;

@@ -60,6 +60,9 @@ public record ConfigDiff(List<PortConfig> added, List<String> removed, List<Port
         if (!running.busyPoll().equals(desired.busyPoll())) {
             restart.add("dataplane.busy-poll");
         }
+        if (running.ringBytes() != desired.ringBytes()) {
+            restart.add("dataplane.ring");
+        }
         if (running.vnetOffloads() != desired.vnetOffloads()) {
             restart.add("dataplane.offloads");
         }

@@ -40,7 +40,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_KEYS = Set.of("switch", "fdb", "ports", "control", "dataplane", "metrics");
     private static final Set<String> METRICS_KEYS = Set.of("address");
-    private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll", "offloads");
+    private static final Set<String> DATAPLANE_KEYS = Set.of("busy-poll", "offloads", "ring");
     private static final Duration MAX_BUSY_POLL = Duration.ofMillis(10);
     private static final Set<String> FDB_KEYS = Set.of("ageing", "max-entries", "max-entries-per-port", "static");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "port", "vlan");
@@ -151,6 +151,7 @@ public final class ConfigLoader {
         Duration busyPoll = SwitchConfig.DEFAULT_BUSY_POLL;
         boolean vnetOffloads = false;
         boolean offloadsAuto = true;
+        int ringBytes = 0;
         NodeTuple dataplaneTuple = top.get("dataplane");
         if (dataplaneTuple != null) {
             Map<String, NodeTuple> dp = mapping(dataplaneTuple.getValueNode(), "dataplane", DATAPLANE_KEYS);
@@ -161,6 +162,9 @@ public final class ConfigLoader {
                     throw error(n, "dataplane.busy-poll " + scalar(n, "busy-poll") + " is longer than 10ms; it is a "
                             + "short spin after traffic (default 50us, 0 to always sleep at once)");
                 }
+            }
+            if (dp.containsKey("ring")) {
+                ringBytes = bytes(dp.get("ring").getValueNode(), "dataplane.ring", 1 << 20, 1 << 30);
             }
             if (dp.containsKey("offloads")) {
                 Node n = dp.get("offloads").getValueNode();
@@ -245,8 +249,8 @@ public final class ConfigLoader {
             staticEntries.add(new StaticEntry(s.mac, s.port, s.vlan, line(s.portNode)));
         }
         return new SwitchConfig(switchName, ageing, maxEntries, maxPerPort, List.copyOf(ports),
-                List.copyOf(staticEntries), socket, controlGroup, busyPoll, vnetOffloads, offloadsAuto, metricsAddress,
-                source);
+                List.copyOf(staticEntries), socket, controlGroup, busyPoll, vnetOffloads, offloadsAuto, ringBytes,
+                metricsAddress, source);
     }
 
     /**

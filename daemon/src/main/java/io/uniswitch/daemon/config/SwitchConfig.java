@@ -1,5 +1,6 @@
 package io.uniswitch.daemon.config;
 
+import io.uniswitch.bridge.port.NetdevPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,13 +20,23 @@ import java.util.List;
  * @param vnetOffloads         offload mode vnet in effect: frames carry a virtio_net_hdr, interfaces keep GRO/GSO/TSO
  *                             and checksum offloads, super-frames are passed through (every port supports it)
  * @param offloadsAuto         the mode was chosen by {@code offloads: auto} (the default) rather than set
+ * @param ringBytes            receive ring per packet-socket port (netdev, tender tap), or 0 for the default of the
+ *                             offload mode ({@link #DEFAULT_RING_BYTES}, {@link #DEFAULT_VNET_RING_BYTES})
  * @param metricsAddress       where the Prometheus endpoint listens ({@code host:port}), or null when it is off
  * @param source               where the config came from, for messages
  */
 public record SwitchConfig(String switchName, Duration ageing, int fdbMaxEntries, int fdbMaxEntriesPerPort,
         List<PortConfig> ports, List<StaticEntry> staticEntries, Path controlSocket, String controlGroup,
-        Duration busyPoll, boolean vnetOffloads, boolean offloadsAuto,
+        Duration busyPoll, boolean vnetOffloads, boolean offloadsAuto, int ringBytes,
         String metricsAddress, String source) {
+
+    public static final int DEFAULT_RING_BYTES = NetdevPort.RING_BYTES;
+    public static final int DEFAULT_VNET_RING_BYTES = NetdevPort.VNET_RING_BYTES;
+
+    /** The receive ring size in effect: the configured one, or the offload mode's default. */
+    public int effectiveRingBytes() {
+        return ringBytes > 0 ? ringBytes : vnetOffloads ? DEFAULT_VNET_RING_BYTES : DEFAULT_RING_BYTES;
+    }
 
     /** Loopback only by default: the endpoint has no authentication. */
     public static final String DEFAULT_METRICS_ADDRESS = "127.0.0.1:9477";

@@ -624,7 +624,8 @@ public final class SwitchDaemon implements AutoCloseable {
             boolean batched = !ringMode.equals("off");
             PacketRing.Config ring = !batched ? null
                     : ringMode.equals("v3") ? PacketRing.Config.v3(vnet ? 1 << 20 : 256 * 1024, 32, 1)
-                    : vnet ? NetdevPort.vnetRing() : NetdevPort.defaultRing(mtu);
+                    : vnet ? NetdevPort.vnetRing(config.effectiveRingBytes())
+                    : NetdevPort.ring(mtu, config.effectiveRingBytes());
             PacketSocket socket = PacketSocket.open(p.name(), true, ring,
                     batched && Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")), vnet);
             undo.push("close packet socket on " + p.name(), socket::close);
@@ -693,8 +694,9 @@ public final class SwitchDaemon implements AutoCloseable {
             // Offloads stay off on a tender's tap (it takes no vnet header); in offload mode vnet the socket still
             // carries headers, and the kernel segments a super-frame sent to the tap since the tap offers no TSO.
             boolean vnet = config.vnetOffloads();
-            PacketSocket socket = PacketSocket.open(p.name(), true, vnet ? NetdevPort.vnetRing()
-                    : NetdevPort.defaultRing(mtu),
+            PacketSocket socket = PacketSocket.open(p.name(), true,
+                    vnet ? NetdevPort.vnetRing(config.effectiveRingBytes())
+                    : NetdevPort.ring(mtu, config.effectiveRingBytes()),
                     Boolean.parseBoolean(System.getProperty("uniswitch.netdev.qdiscBypass", "true")), vnet);
             undo.push("close packet socket on " + p.name(), socket::close);
             NetdevPort port = new NetdevPort(TENDER_TYPE, socket, mtu, p.queueFrames(), allocator, true, vnet);
@@ -947,7 +949,7 @@ public final class SwitchDaemon implements AutoCloseable {
         config = new SwitchConfig(config.switchName(), next.ageing(), config.fdbMaxEntries(),
                 config.fdbMaxEntriesPerPort(), next.ports(), next.staticEntries(), config.controlSocket(),
                 config.controlGroup(), config.busyPoll(), config.vnetOffloads(), config.offloadsAuto(),
-                config.metricsAddress(),
+                config.ringBytes(), config.metricsAddress(),
                 next.source());
         LOG.log(System.Logger.Level.INFO, "reloaded " + next.source() + ": " + summary);
         return summary;
@@ -990,7 +992,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         return new SwitchConfig(c.switchName(), c.ageing(), c.fdbMaxEntries(), c.fdbMaxEntriesPerPort(),
                 List.copyOf(list), List.copyOf(statics), c.controlSocket(), c.controlGroup(), c.busyPoll(),
-                c.vnetOffloads(), c.offloadsAuto(), c.metricsAddress(),
+                c.vnetOffloads(), c.offloadsAuto(), c.ringBytes(), c.metricsAddress(),
                 c.source());
     }
 }

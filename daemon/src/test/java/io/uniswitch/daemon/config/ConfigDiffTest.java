@@ -61,12 +61,12 @@ class ConfigDiffTest {
     void staticEntriesAgeingAndRestartOnlySettings() {
         SwitchConfig running = cfg("fdb: {ageing: 300s, max-entries: 8192}\nports:\n  - {name: a, type: tap}\n");
         SwitchConfig desired = cfg("fdb:\n  ageing: 60s\n  max-entries: 100\n  static:\n"
-                + "    - {mac: 02:00:00:00:00:01, port: a}\ndataplane: {busy-poll: 0}\n"
+                + "    - {mac: 02:00:00:00:00:01, port: a}\ndataplane: {busy-poll: 0, ring: 4MiB}\n"
                 + "ports:\n  - {name: a, type: tap}\n");
         ConfigDiff d = ConfigDiff.of(running, desired);
         assertTrue(d.ageingChanged());
         assertEquals(1, d.staticAdded().size());
-        assertEquals(List.of("fdb capacity", "dataplane.busy-poll"), d.needRestart());
+        assertEquals(List.of("fdb capacity", "dataplane.busy-poll", "dataplane.ring"), d.needRestart());
         assertTrue(d.added().isEmpty() && d.removed().isEmpty() && d.changed().isEmpty());
     }
 }

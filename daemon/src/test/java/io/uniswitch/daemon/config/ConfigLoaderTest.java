@@ -187,6 +187,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void receiveRingSize() {
+        SwitchConfig off = ConfigLoader.parse("t",
+                "switch: s\ndataplane: {offloads: \"off\"}\nports:\n  - {name: a, type: netdev}\n");
+        assertEquals(0, off.ringBytes(), "not set");
+        assertEquals(8 << 20, off.effectiveRingBytes(), "8 MiB by default");
+        SwitchConfig vnet = ConfigLoader.parse("t",
+                "switch: s\ndataplane: {offloads: vnet}\nports:\n  - {name: a, type: netdev}\n");
+        assertEquals(32 << 20, vnet.effectiveRingBytes(), "32 MiB by default in mode vnet (128 KiB slots)");
+        SwitchConfig small = ConfigLoader.parse("t",
+                "switch: s\ndataplane: {ring: 2MiB, offloads: vnet}\nports:\n  - {name: a, type: netdev}\n");
+        assertEquals(2 << 20, small.ringBytes());
+        assertEquals(2 << 20, small.effectiveRingBytes(), "a set size holds in either mode");
+        ConfigException e = error("switch: s\ndataplane: {ring: 512KiB}\nports:\n  - {name: a, type: tap}\n");
+        assertTrue(e.getMessage().contains("test.yaml:2: dataplane.ring 512KiB is out of range; use 1MiB to 1GiB"),
+                e.getMessage());
+        assertTrue(error("switch: s\ndataplane: {ring: big}\nports:\n  - {name: a, type: tap}\n").getMessage()
+                .contains("dataplane.ring \"big\" is not a size"));
+    }
+
+    @Test
     void metricsAddress() {
         assertEquals("127.0.0.1:9477", ConfigLoader.parse("t", SEED).metricsAddress());
         assertEquals(null, ConfigLoader.parse("t",

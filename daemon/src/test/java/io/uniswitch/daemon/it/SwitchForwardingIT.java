@@ -10,7 +10,11 @@ import io.uniswitch.netlab.Iperf3;
 import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Ping;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,12 +130,28 @@ class SwitchForwardingIT extends SwitchTestSupport {
         Netns b = vethPeer(swNs, "pb", "b", "10.0.0.12/24");
         sw = SwitchProcess.start(swNs, dir, String.join("\n",
                 "switch: sw0",
+                // A small board's setting: 1 MiB of receive ring per port instead of 8 (32 in mode vnet).
+                "dataplane: {ring: 1MiB}",
                 "ports:",
                 "  - {name: pa, type: netdev}",
                 "  - {name: pb, type: netdev}"));
+        assertEquals(List.of(1L << 20, 1L << 20), socketMappingBytes(sw.pid()),
+                "one receive ring of dataplane.ring per port, mapped by the switch");
         assertPings(a, "10.0.0.12");
         assertPings(b, "10.0.0.11");
         assertTcpBothWays(a, b, "10.0.0.12");
+    }
+
+    /** Sizes of the process's memory mappings of sockets (packet rings), from /proc/PID/maps. */
+    private static List<Long> socketMappingBytes(long pid) throws IOException {
+        List<Long> sizes = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
+            if (line.endsWith("]") && line.contains(" socket:[")) {
+                String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                sizes.add(Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16));
+            }
+        }
+        return sizes;
     }
 
     @Test
