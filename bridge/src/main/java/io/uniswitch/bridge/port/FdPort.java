@@ -90,6 +90,32 @@ public abstract class FdPort extends Port {
     /** Reads one frame into dst at its writer index; returns bytes read, 0 when nothing is ready. */
     protected abstract int readFrame(ByteBuf dst);
 
+    /** A device's one-frame write from a buffer's readable bytes (a tap fd, a packet socket): bytes, 0 or -1. */
+    protected interface FrameWriter {
+        int write(ByteBuf frame);
+    }
+
+    /**
+     * Writes frame through device with its vnet header first when the port carries them (offload mode vnet): the
+     * header sits just before the reader index, which moves for this synchronous call only (the loop is
+     * single-threaded, and a flooded frame is shared by several ports, so it is put back before anyone else sees
+     * it). Returns what device returned, less the header's bytes.
+     */
+    protected final int writeWithVnetHeader(FrameWriter device, ByteBuf frame) {
+        final int vnet = vnetBytes;
+        if (vnet == 0) {
+            return device.write(frame);
+        }
+        final int readerIndex = frame.readerIndex();
+        frame.readerIndex(readerIndex - vnet);
+        try {
+            final int n = device.write(frame);
+            return n > 0 ? n - vnet : n;
+        } finally {
+            frame.readerIndex(readerIndex);
+        }
+    }
+
     public final void setWriteInterest(WriteInterest writeInterest) {
         this.writeInterest = writeInterest;
     }

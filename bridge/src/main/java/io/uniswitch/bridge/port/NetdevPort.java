@@ -34,6 +34,7 @@ public final class NetdevPort extends FdPort {
     public static final int VNET_RING_BYTES = 32 * 1024 * 1024;
 
     private final PacketSocket socket;
+    private final FrameWriter writer;
     private final SendBatch sendBatch;
     private final ByteBuf[] staged;
     /** Staged frames {@code [sendFrom, sendBatch.size())} are not yet sent. */
@@ -69,6 +70,7 @@ public final class NetdevPort extends FdPort {
             boolean batchedTx, boolean vnetHdr) {
         super(socket.interfaceName(), type, mtuBytes, queueFrames, allocator, vnetHdr ? VnetHeader.BYTES : 0);
         this.socket = socket;
+        this.writer = socket::write;
         this.sendBatch = batchedTx ? new SendBatch() : null;
         this.staged = batchedTx ? new ByteBuf[SendBatch.MAX_FRAMES] : null;
     }
@@ -132,21 +134,9 @@ public final class NetdevPort extends FdPort {
 
     @Override
     protected int writeFrame(ByteBuf frame) {
-        final int vnet = vnetBytes();
-        if (vnet == 0) {
-            return socket.write(frame);
-        }
-        // The header goes out first. The loop is single-threaded and the write synchronous, so moving the shared
-        // buffer's reader index for the call is safe; it is put back before anyone else sees the frame.
-        final int readerIndex = frame.readerIndex();
-        frame.readerIndex(readerIndex - vnet);
-        try {
-            final int n = socket.write(frame);
-            return n > 0 ? n - vnet : n;
-        } finally {
-            frame.readerIndex(readerIndex);
-        }
+        return writeWithVnetHeader(writer, frame);
     }
+
 
     /**
      * Moves up to 64 frames from the egress queue to the staging batch, sends them with one sendmmsg, and repeats

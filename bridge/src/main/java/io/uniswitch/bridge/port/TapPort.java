@@ -14,6 +14,7 @@ public final class TapPort extends FdPort {
     public static final String TYPE = "tap";
 
     private final TunDevice device;
+    private final FrameWriter writer;
 
     /**
      * @param device opened with {@link io.uniswitch.tap.device.TapOptions#vnetHdr()} for offload mode vnet: frames
@@ -23,6 +24,7 @@ public final class TapPort extends FdPort {
     public TapPort(TunDevice device, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
         super(device.name(), TYPE, mtuBytes, queueFrames, allocator, device.vnetHdrBytes());
         this.device = device;
+        this.writer = device::write;
     }
 
     public TunDevice device() {
@@ -42,20 +44,7 @@ public final class TapPort extends FdPort {
     @Override
     protected int writeFrame(ByteBuf frame) {
         // A tap never pushes back: when its queue to the host is full the kernel drops and counts, so 0 is rare.
-        final int vnet = vnetBytes();
-        if (vnet == 0) {
-            return device.write(frame);
-        }
-        // The header goes first; the reader index moves for this synchronous call only (the loop is single-threaded
-        // and a flooded frame is shared).
-        final int readerIndex = frame.readerIndex();
-        frame.readerIndex(readerIndex - vnet);
-        try {
-            final int n = device.write(frame);
-            return n > 0 ? n - vnet : n;
-        } finally {
-            frame.readerIndex(readerIndex);
-        }
+        return writeWithVnetHeader(writer, frame);
     }
 
     @Override

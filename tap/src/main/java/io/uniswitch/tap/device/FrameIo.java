@@ -54,6 +54,23 @@ final class FrameIo {
         return n >= 0 ? n : -Syscall.errno();
     }
 
+    /**
+     * What a failed write means on the data path: 0 for EAGAIN (the frame stays queued until EPOLLOUT), -1 for an
+     * errno in {@code dropped} (the kernel lost this frame: the caller counts it and goes on with the next); any
+     * other errno throws, naming the call and the object. Allocates nothing unless it throws.
+     */
+    static int failedWrite(int errno, int[] dropped, String call, String object) {
+        if (errno == Errno.EAGAIN) {
+            return 0;
+        }
+        for (int e : dropped) {
+            if (e == errno) {
+                return -1;
+            }
+        }
+        throw NativeException.of(call, object, errno);
+    }
+
     private static IllegalArgumentException badBuffer(String call, ByteBuf buf) {
         return new IllegalArgumentException(call + " needs a direct ByteBuf with a memory address and, for read, "
                 + "writable bytes; got " + buf);

@@ -33,6 +33,8 @@ public final class PacketSocket implements AutoCloseable {
     private final Pointer socketError;
     private final Pointer socketErrorLength;
     private final PacketRing ring;
+    /** Errnos of a send that lost one frame: device queue full, frame too long, interface down. */
+    private static final int[] WRITE_DROPS = {Errno.ENOBUFS, Errno.EMSGSIZE, Errno.ENETDOWN};
     private int lastWriteErrno;
 
     /** Counters of the socket since the last call to {@link #statistics()}. */
@@ -197,18 +199,8 @@ public final class PacketSocket implements AutoCloseable {
         if (n >= 0) {
             return (int) n;
         }
-        final int errno = (int) -n;
-        switch (errno) {
-            case Errno.EAGAIN:
-                return 0;
-            case Errno.ENOBUFS:
-            case Errno.EMSGSIZE:
-            case Errno.ENETDOWN:
-                lastWriteErrno = errno;
-                return -1;
-            default:
-                throw NativeException.of("write", interfaceName, errno);
-        }
+        lastWriteErrno = (int) -n;
+        return FrameIo.failedWrite(lastWriteErrno, WRITE_DROPS, "write", interfaceName);
     }
 
     /**
@@ -229,18 +221,8 @@ public final class PacketSocket implements AutoCloseable {
         if (n >= 0) {
             return n;
         }
-        final int errno = Syscall.errno();
-        switch (errno) {
-            case Errno.EAGAIN:
-                return 0;
-            case Errno.ENOBUFS:
-            case Errno.EMSGSIZE:
-            case Errno.ENETDOWN:
-                lastWriteErrno = errno;
-                return -1;
-            default:
-                throw NativeException.of("sendmmsg", interfaceName, errno);
-        }
+        lastWriteErrno = Syscall.errno();
+        return FrameIo.failedWrite(lastWriteErrno, WRITE_DROPS, "sendmmsg", interfaceName);
     }
 
     /**
@@ -259,7 +241,7 @@ public final class PacketSocket implements AutoCloseable {
         return socketError.getInt(0);
     }
 
-    /** The errno behind the last write that returned -1. */
+    /** The errno of the last failed write or send, the reason for a -1. */
     public int lastWriteErrno() {
         return lastWriteErrno;
     }

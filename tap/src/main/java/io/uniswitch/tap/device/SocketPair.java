@@ -34,6 +34,8 @@ public final class SocketPair implements AutoCloseable {
     private final FileDescriptor remote;
     /** One byte of native memory: draining reads each message into it, truncated. Control thread only. */
     private final Pointer scratch;
+    /** Errnos of a write that lost one frame: no buffer memory, frame too long. */
+    private static final int[] WRITE_DROPS = {Errno.ENOBUFS, Errno.ENOMEM, Errno.EMSGSIZE};
     private int lastWriteErrno;
 
     private SocketPair(String name, int localFd, int remoteFd) {
@@ -139,21 +141,11 @@ public final class SocketPair implements AutoCloseable {
         if (n >= 0) {
             return (int) n;
         }
-        final int errno = (int) -n;
-        switch (errno) {
-            case Errno.EAGAIN:
-                return 0;
-            case Errno.ENOBUFS:
-            case Errno.ENOMEM:
-            case Errno.EMSGSIZE:
-                lastWriteErrno = errno;
-                return -1;
-            default:
-                throw NativeException.of("write", name, errno);
-        }
+        lastWriteErrno = (int) -n;
+        return FrameIo.failedWrite(lastWriteErrno, WRITE_DROPS, "write", name);
     }
 
-    /** The errno behind the last write that returned -1; loop thread only. */
+    /** The errno of the last failed write, the reason for a -1; loop thread only. */
     public int lastWriteErrno() {
         return lastWriteErrno;
     }

@@ -35,6 +35,8 @@ public final class TunDevice implements AutoCloseable {
     private final int fd;
     private final FileDescriptor fileDescriptor;
     private final int vnetHdrBytes;
+    /** Errnos of a write that lost one frame: tap down (EIO, seen on 6.18), no buffer memory. */
+    private static final int[] WRITE_DROPS = {Errno.EIO, Errno.ENOBUFS, Errno.ENOMEM};
     private int lastWriteErrno;
 
     private TunDevice(String name, int fd, int vnetHdrBytes) {
@@ -160,21 +162,11 @@ public final class TunDevice implements AutoCloseable {
         if (n >= 0) {
             return (int) n;
         }
-        final int errno = (int) -n;
-        switch (errno) {
-            case Errno.EAGAIN:
-                return 0;
-            case Errno.EIO:
-            case Errno.ENOBUFS:
-            case Errno.ENOMEM:
-                lastWriteErrno = errno;
-                return -1;
-            default:
-                throw NativeException.of("write", name, errno);
-        }
+        lastWriteErrno = (int) -n;
+        return FrameIo.failedWrite(lastWriteErrno, WRITE_DROPS, "write", name);
     }
 
-    /** The errno behind the last write that returned -1; loop thread only. */
+    /** The errno of the last failed write, the reason for a -1; loop thread only. */
     public int lastWriteErrno() {
         return lastWriteErrno;
     }
