@@ -2,7 +2,6 @@ package io.uniswitch.tendernet.qemu;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
@@ -15,6 +14,7 @@ import io.uniswitch.tap.linux.Errno;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.EpollSet;
 import io.uniswitch.tendernet.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,14 +52,13 @@ public final class QemuStreamPort extends FdPort {
 
     private final Path socketPath;
     private final Socket listenSocket;
-    private final FileDescriptor epoll;
-    private final FileDescriptor backlogSignal;
+    /** The listening socket, the connection, and a wake for frames left in rx. */
+    private final EpollSet fds;
     private final LengthPrefixDecoder decoder;
     private final ByteBuf rx;
     private final ByteBuf tx;
     private FileDescriptor connection;
     private boolean connectionWriteArmed;
-    private boolean backlogSignalled;
     private long connectionsAccepted;
     private long connectionsClosed;
 
@@ -70,28 +69,18 @@ public final class QemuStreamPort extends FdPort {
      */
     public QemuStreamPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
         super(name, TYPE, mtuBytes, queueFrames, allocator);
-        Epoll.ensureAvailability();
         this.socketPath = socketPath;
         this.decoder = new LengthPrefixDecoder(mtuBytes + L2_OVERHEAD_BYTES, allocator);
         final int ioBytes = Math.max(IO_BUFFER_BYTES, 2 * decoder.minBufferBytes());
         final Socket listen = new Socket(UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, BACKLOG));
-        FileDescriptor ep = null;
-        FileDescriptor ev = null;
         try {
-            ep = Native.newEpollCreate();
-            ev = Native.newEventFd();
-            Native.epollCtlAdd(ep.intValue(), listen.intValue(), Native.EPOLLIN);
-            Native.epollCtlAdd(ep.intValue(), ev.intValue(), Native.EPOLLIN);
-        } catch (IOException | RuntimeException e) {
-            UnixSockets.closeQuietly(ev);
-            UnixSockets.closeQuietly(ep);
+            this.fds = EpollSet.open(name + " " + socketPath, listen.intValue());
+        } catch (RuntimeException e) {
             UnixSockets.closeQuietly(listen);
             UnixSockets.deleteQuietly(socketPath);
-            throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
+            throw e;
         }
         this.listenSocket = listen;
-        this.epoll = ep;
-        this.backlogSignal = ev;
         this.rx = allocator.directBuffer(ioBytes, ioBytes);
         this.tx = allocator.directBuffer(ioBytes, ioBytes);
     }
@@ -116,7 +105,7 @@ public final class QemuStreamPort extends FdPort {
 
     @Override
     public FileDescriptor fileDescriptor() {
-        return epoll;
+        return fds.fileDescriptor();
     }
 
     @Override
@@ -127,10 +116,7 @@ public final class QemuStreamPort extends FdPort {
 
     @Override
     public int receive(FrameBatch batch) {
-        if (backlogSignalled) {
-            Native.eventFdRead(backlogSignal.intValue());
-            backlogSignalled = false;
-        }
+        fds.clearWake();
         acceptPending();
         if (connection == null) {
             return 0;
@@ -163,9 +149,8 @@ public final class QemuStreamPort extends FdPort {
                 break;
             }
         }
-        if (connection != null && !backlogSignalled && decoder.hasCompleteFrame(in)) {
-            Native.eventFdWrite(backlogSignal.intValue(), 1);
-            backlogSignalled = true;
+        if (connection != null && decoder.hasCompleteFrame(in)) {
+            fds.wake();
         }
         final PortCounters c = counters();
         final int end = batch.size();
@@ -215,7 +200,7 @@ public final class QemuStreamPort extends FdPort {
                 closeConnection();
             }
             try {
-                Native.epollCtlAdd(epoll.intValue(), fd, Native.EPOLLIN | Native.EPOLLRDHUP);
+                Native.epollCtlAdd(fds.fd(), fd, Native.EPOLLIN | Native.EPOLLRDHUP);
             } catch (IOException e) {
                 counters().errors++;
                 Syscall.LIBC.close(fd);
@@ -263,7 +248,7 @@ public final class QemuStreamPort extends FdPort {
         final boolean wanted = connection != null && hasPendingTx();
         if (wanted != connectionWriteArmed && connection != null) {
             try {
-                Native.epollCtlMod(epoll.intValue(), connection.intValue(),
+                Native.epollCtlMod(fds.fd(), connection.intValue(),
                         Native.EPOLLIN | Native.EPOLLRDHUP | (wanted ? Native.EPOLLOUT : 0));
                 connectionWriteArmed = wanted;
             } catch (IOException e) {
@@ -348,8 +333,7 @@ public final class QemuStreamPort extends FdPort {
         closeConnection();
         super.closeDevice();
         UnixSockets.closeQuietly(listenSocket);
-        UnixSockets.closeQuietly(epoll);
-        UnixSockets.closeQuietly(backlogSignal);
+        fds.close();
         rx.release();
         tx.release();
         UnixSockets.deleteQuietly(socketPath);

@@ -16,6 +16,7 @@ import io.uniswitch.tap.linux.Fcntl;
 import io.uniswitch.tap.linux.NativeException;
 import io.uniswitch.tap.linux.SysSocket;
 import io.uniswitch.tap.linux.Syscall;
+import io.uniswitch.tendernet.EpollSet;
 import io.uniswitch.tendernet.UnixSockets;
 import io.uniswitch.tendernet.vhostuser.memory.GuestMemory;
 import io.uniswitch.tendernet.vhostuser.protocol.Message;
@@ -71,8 +72,8 @@ public final class VhostUserPort extends FdPort {
     private final Path socketPath;
     private final boolean client;
     private final int listenFd;
-    private final FileDescriptor epoll;
-    private final FileDescriptor wake;
+    /** The kick eventfds, and a wake for hand-overs and frames left to read. */
+    private final EpollSet fds;
     private final ByteBufAllocator allocator;
     private final int maxFrameBytes;
     private final VhostUserBackend backend;
@@ -90,7 +91,6 @@ public final class VhostUserPort extends FdPort {
     private int rxCall = -1;
     private int txCall = -1;
     private boolean mergeable;
-    private boolean woken;
     private final Chain txChain = new Chain();
     /**
      * Zero-copy TX: frame objects free to lend, made once. A lent frame lives until afterForward() at most (then it
@@ -145,24 +145,16 @@ public final class VhostUserPort extends FdPort {
         }
         // Blocking: the control thread waits in accept().
         final int listen = client ? -1 : UnixSockets.bind(name, socketPath, SysSocket.SOCK_STREAM, 1, false);
-        FileDescriptor ep = null;
-        FileDescriptor ev = null;
         try {
-            ep = Native.newEpollCreate();
-            ev = Native.newEventFd();
-            Native.epollCtlAdd(ep.intValue(), ev.intValue(), Native.EPOLLIN);
-        } catch (IOException | RuntimeException e) {
-            UnixSockets.closeQuietly(ev);
-            UnixSockets.closeQuietly(ep);
+            this.fds = EpollSet.open(name + " " + socketPath);
+        } catch (RuntimeException e) {
             if (!client) {
                 Syscall.closeQuietly(listen);
                 UnixSockets.deleteQuietly(socketPath);
             }
-            throw new NativeException("epoll_ctl", name + " " + socketPath, Errno.EIO, e.getMessage());
+            throw e;
         }
         this.listenFd = listen;
-        this.epoll = ep;
-        this.wake = ev;
         this.backend = new VhostUserBackend(name, new LoopQueues());
         this.control = new Thread(this::serve, "vhost-user-" + name);
         control.setDaemon(true);
@@ -195,7 +187,7 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     public FileDescriptor fileDescriptor() {
-        return epoll;
+        return fds.fileDescriptor();
     }
 
     // ---- control thread -------------------------------------------------------------------------------------------
@@ -393,7 +385,7 @@ public final class VhostUserPort extends FdPort {
                 .VIRTIO_NET_F_MRG_RXBUF) != 0;
         if (kickFd >= 0) {
             try {
-                Native.epollCtlAdd(epoll.intValue(), kickFd, Native.EPOLLIN);
+                Native.epollCtlAdd(fds.fd(), kickFd, Native.EPOLLIN);
             } catch (IOException e) {
                 counters().errors++;
             }
@@ -438,7 +430,7 @@ public final class VhostUserPort extends FdPort {
         final int kick = index == VhostUserBackend.RX ? rxKick : txKick;
         if (kick >= 0) {
             try {
-                Native.epollCtlDel(epoll.intValue(), kick);
+                Native.epollCtlDel(fds.fd(), kick);
             } catch (IOException e) {
                 // The fd may already be closed by the front-end's side; nothing to undo.
             }
@@ -458,10 +450,7 @@ public final class VhostUserPort extends FdPort {
     }
 
     private void signalWake() {
-        if (!woken) {
-            woken = true;
-            Native.eventFdWrite(wake.intValue(), 1);
-        }
+        fds.wake();
     }
 
     private static void drainEventFd(int fd) {
@@ -481,10 +470,7 @@ public final class VhostUserPort extends FdPort {
 
     @Override
     public int receive(FrameBatch batch) {
-        if (woken) {
-            Native.eventFdRead(wake.intValue());
-            woken = false;
-        }
+        fds.clearWake();
         drainEventFd(rxKick);
         if (rxQueue != null && hasPendingTx()) {
             flush();
@@ -750,8 +736,7 @@ public final class VhostUserPort extends FdPort {
         txQueue = null;
         dropQueued();
         super.closeDevice();
-        UnixSockets.closeQuietly(epoll);
-        UnixSockets.closeQuietly(wake);
+        fds.close();
         if (!client) {
             // The front-end's socket, in mode client, is the front-end's to remove.
             Syscall.closeQuietly(listenFd);
