@@ -69,6 +69,8 @@ public final class SwitchDaemon implements AutoCloseable {
     private final ByteBufAllocator allocator = "adaptive".equals(System.getProperty("uniswitch.allocator"))
             ? ByteBufAllocator.DEFAULT : PooledByteBufAllocator.DEFAULT;
     private Dataplane dataplane;
+    /** Originals of what the switch changed on interfaces, on disk for the start after a kill. */
+    private InterfaceLedger ledger;
     private ControlServer control;
     private SwitchMetrics metrics;
     private MetricsServer metricsServer;
@@ -422,6 +424,12 @@ public final class SwitchDaemon implements AutoCloseable {
         metrics = new SwitchMetrics(config.switchName(), version());
         metrics.bindEngine(dataplane.engine());
         metrics.bindLoopBusyRatio(dataplane.load()::busyRatioSinceLastCall);
+        ledger = InterfaceLedger.open(config.controlSocket(), config.switchName());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (PortConfig p : config.ports()) {
+            names.add(p.name());
+        }
+        ledger.restoreAllBut(names);
         for (PortConfig p : config.ports()) {
             attach(p);
         }
@@ -606,17 +614,28 @@ public final class SwitchDaemon implements AutoCloseable {
     private Opened openNetdev(PortConfig p, UndoStack undo) {
         String at = where(p);
         try {
-            int mtu = NetInterfaces.mtu(p.name());
-            if (p.mtuBytes() > 0 && p.mtuBytes() != mtu) {
-                int old = mtu;
-                NetInterfaces.setMtu(p.name(), p.mtuBytes());
-                undo.push("restore mtu of " + p.name(), () -> NetInterfaces.setMtu(p.name(), old));
-                mtu = p.mtuBytes();
+            final String name = p.name();
+            final int current = NetInterfaces.mtu(name);
+            // A switch killed earlier may have left its MTU here: the original is the recorded one.
+            final int original = ledger.originalMtu(name, current);
+            final int mtu = p.mtuBytes() > 0 ? p.mtuBytes() : original;
+            if (mtu != original) {
+                ledger.recordMtu(name, original);
+                undo.push("restore mtu of " + name, () -> {
+                    NetInterfaces.setMtu(name, original);
+                    ledger.forgetMtu(name);
+                });
+            }
+            if (mtu != current) {
+                NetInterfaces.setMtu(name, mtu);
+            }
+            if (mtu == original) {
+                ledger.forgetMtu(name);
             }
             boolean vnet = config.vnetOffloads();
             // In offload mode vnet the interface keeps its offloads: super-frames and partial checksums travel with
             // their virtio_net_hdr, and the kernel segments and checksums for whichever device they leave by.
-            Offloads.State before = vnet ? Offloads.get(p.name()) : offloadsOff(p.name(), true, undo);
+            Offloads.State before = vnet ? offloadsAsTheyWere(p.name()) : offloadsOff(p.name(), true, undo);
             // Receive ring and sendmmsg are on by default; -Duniswitch.netdev.ring=off falls back to one read() and
             // one write() per frame, =v3 tries a TPACKET_V3 ring (256 KB x 32 blocks, 1 ms retire timeout: adds up to
             // 1 ms per hop to sparse traffic). -Duniswitch.netdev.qdiscBypass=false sends through the qdisc.
@@ -760,14 +779,23 @@ public final class SwitchDaemon implements AutoCloseable {
      * restored when the port detaches, unless the switch created the interface.
      */
     private Offloads.State offloadsOff(String name, boolean restore, UndoStack undo) {
-        Offloads.State before = Offloads.get(name);
+        Offloads.State now = Offloads.get(name);
+        // A switch killed earlier may have left them off: the original is the recorded one.
+        Offloads.State before = restore ? ledger.originalOffloads(name, now) : now;
         if (before.equals(Offloads.State.ALL_OFF)) {
+            if (restore) {
+                ledger.forgetOffloads(name);
+            }
             return before;
         }
-        Offloads.State after = Offloads.set(name, Offloads.State.ALL_OFF);
         if (restore) {
-            undo.push("restore offloads of " + name, () -> Offloads.set(name, before));
+            ledger.recordOffloads(name, before);
+            undo.push("restore offloads of " + name, () -> {
+                Offloads.set(name, before);
+                ledger.forgetOffloads(name);
+            });
         }
+        Offloads.State after = now.equals(Offloads.State.ALL_OFF) ? now : Offloads.set(name, Offloads.State.ALL_OFF);
         LOG.log(System.Logger.Level.INFO, "port " + name + ": offloads " + before.describe() + " -> " + after.describe()
                 + " (a switch without vnet headers cannot carry them" + (restore ? "; restored on detach)" : ")"));
         if (!after.equals(Offloads.State.ALL_OFF)) {
@@ -775,6 +803,22 @@ public final class SwitchDaemon implements AutoCloseable {
                     + "; oversize frames will be dropped and counted as frame_too_large");
         }
         return before;
+    }
+
+    /**
+     * Offload mode vnet keeps an interface's offloads as they are; as they were, that is, if a switch killed earlier
+     * in mode off left them turned off.
+     */
+    private Offloads.State offloadsAsTheyWere(String name) {
+        Offloads.State now = Offloads.get(name);
+        Offloads.State original = ledger.originalOffloads(name, now);
+        if (!original.equals(now)) {
+            now = Offloads.set(name, original);
+            LOG.log(System.Logger.Level.INFO, "port " + name + ": offloads put back to " + now.describe()
+                    + " (a previous switch left them changed)");
+        }
+        ledger.forgetOffloads(name);
+        return now;
     }
 
     /**

@@ -119,6 +119,52 @@ class SwitchForwardingIT extends SwitchTestSupport {
         assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"), "TSO restored on the veth");
     }
 
+    @Test
+    void aKilledSwitchsChangesArePutBackByTheNextOne() throws Exception {
+        Netns swNs = ns("sw");
+        vethPeer(swNs, "up0", "lan", "10.0.0.3/24");
+        String withUplink = String.join("\n",
+                "switch: sw0",
+                "dataplane: {offloads: off}",
+                "ports:",
+                "  - {name: up0, type: netdev, mtu: 1400}");
+        assertEquals("1500", mtu(swNs, "up0"));
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"));
+        Path ledger = dir.resolve("sw0.restore");
+
+        sw = SwitchProcess.start(swNs, dir, withUplink);
+        assertEquals("1400", mtu(swNs, "up0"));
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: off"));
+        assertTrue(Files.exists(ledger), "the originals are on disk while the switch has them changed");
+        sw.kill();
+        sw = null;
+        assertEquals("1400", mtu(swNs, "up0"), "a killed switch could not put the MTU back");
+
+        // The next switch takes the recorded originals, not what the killed one left, and puts them back at stop.
+        sw = SwitchProcess.start(swNs, dir, withUplink);
+        assertTrue(sw.log().contains("stopped without putting back"), sw.log());
+        assertEquals(0, sw.stop(), sw.log());
+        sw = null;
+        assertEquals("1500", mtu(swNs, "up0"), "MTU put back by the next switch's stop");
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"), "TSO put back");
+        assertFalse(Files.exists(ledger), "nothing left to put back: no file");
+
+        // Killed again, and the next switch no longer has the port: it puts the interface back as it starts.
+        sw = SwitchProcess.start(swNs, dir, withUplink);
+        sw.kill();
+        sw = SwitchProcess.start(swNs, dir, String.join("\n",
+                "switch: sw0",
+                "ports:",
+                "  - {name: br100, type: tap}"));
+        assertEquals("1500", mtu(swNs, "up0"), "put back at start: the port left the config");
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"));
+        assertFalse(Files.exists(ledger));
+    }
+
+    private static String mtu(Netns ns, String dev) {
+        return ns.exec(T, "cat", "/sys/class/net/" + dev + "/mtu").stdout().strip();
+    }
+
     private static String offloads(Netns ns, String dev) {
         return ns.exec(T, "ethtool", "-k", dev).stdout();
     }

@@ -136,6 +136,14 @@ final class SwitchProcess implements AutoCloseable {
         throw new AssertionError("no port " + name + " in show");
     }
 
+    /** SIGKILL, as the kernel's OOM killer or a hard stop would: nothing of the switch's own stop runs. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("switch still alive 10 s after SIGKILL");
+        }
+    }
+
     /** SIGTERM, then waits; returns the exit status (0 is a clean stop). */
     int stop() throws InterruptedException {
         if (process.isAlive()) {
