@@ -104,16 +104,27 @@ public final class Dataplane implements AutoCloseable {
                 }
                 engine.attach(port);
                 handles.put(port.name(), handle);
-                rings.set(handles.values());
                 handle.start(registration);
+                rings.set(handles.values());
                 return null;
             });
         } catch (RuntimeException e) {
-            execute(() -> {
-                if (registration.isValid()) {
-                    registration.cancel();
-                }
-            });
+            // The loop lets go of the port before it is closed here: a ring it still polled would be unmapped.
+            try {
+                call(() -> {
+                    if (handles.get(port.name()) == handle) {
+                        handles.remove(port.name());
+                        rings.set(handles.values());
+                        engine.detach(port.index());
+                    }
+                    if (registration.isValid()) {
+                        registration.cancel();
+                    }
+                    return null;
+                });
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             port.close();
             throw e;
         }

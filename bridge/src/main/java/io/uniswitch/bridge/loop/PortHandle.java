@@ -146,6 +146,8 @@ final class PortHandle implements EpollIoHandle, FdPort.WriteInterest {
 
     private void fail(Throwable t) {
         failed = true;
+        // Nothing will flush this port again; a stale EPOLLOUT wish would keep the loop asking epoll every pass.
+        writeArmed = false;
         batch.releaseAll();
         port.counters().errors++;
         port.setUp(false);

@@ -20,22 +20,36 @@ import java.util.Set;
  * was killed (SIGKILL, the systemd watchdog's SIGABRT, out of memory) cannot, and the next start would otherwise
  * take the changed values for the originals and keep them forever. So the next start reads this file: an interface
  * it attaches again keeps the recorded original (put back at its clean stop), and one no longer in the config is
- * put back at once. The file lives under /run, so a reboot, which resets the interfaces, also forgets it.
+ * put back at once. A record is used only while it still describes the interface: the same ifindex (not a new
+ * interface of the same name) and still the value the switch applied (not changed since by someone else); otherwise
+ * the current value stands. The file lives under /run, so a reboot, which resets the interfaces, also forgets it.
  *
- * <p>One line per interface: {@code name mtu gro gso tso tx}, with {@code -} for a value not changed. Written
- * before each change (to a temporary file, then renamed), so a crash at any point leaves either the old or the
- * new record. Control thread; methods are synchronized for the stop hook.
+ * <p>One line per interface: {@code name ifindex mtu=ORIGINAL>APPLIED offloads=GSTX>GSTX} (gro, gso, tso, tx as
+ * 1/0), each of the last two only when changed. Written before each change (to a temporary file, then renamed), so
+ * a crash at any point leaves either the old or the new record. Control thread; methods are synchronized for the
+ * stop hook.
  */
 final class InterfaceLedger {
     private static final System.Logger LOG = System.getLogger(InterfaceLedger.class.getName());
-    private static final String UNCHANGED = "-";
 
-    /** What was there before the switch changed it; null for what it has not changed. */
-    record Original(Integer mtu, Offloads.State offloads) {
+    /** What was there before the switch changed it and what it set; nulls for what it has not changed. */
+    record Entry(int ifindex, Integer mtu, Integer appliedMtu, Offloads.State offloads,
+            Offloads.State appliedOffloads) {
+        boolean empty() {
+            return mtu == null && offloads == null;
+        }
+
+        Entry withMtu(Integer original, Integer applied) {
+            return new Entry(ifindex, original, applied, offloads, appliedOffloads);
+        }
+
+        Entry withOffloads(Offloads.State original, Offloads.State applied) {
+            return new Entry(ifindex, mtu, appliedMtu, original, applied);
+        }
     }
 
     private final Path file;
-    private final Map<String, Original> entries = new LinkedHashMap<>();
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
 
     private InterfaceLedger(Path file) {
         this.file = file;
@@ -52,87 +66,115 @@ final class InterfaceLedger {
         return file;
     }
 
-    /** The MTU to put back at stop: the recorded original, or {@code current} when none is recorded. */
+    /**
+     * The MTU to put back at stop: the recorded original while the record still describes the interface, else
+     * {@code current} (and a stale record is dropped).
+     */
     synchronized int originalMtu(String ifname, int current) {
-        Original o = entries.get(ifname);
-        return o != null && o.mtu() != null ? o.mtu() : current;
+        Entry e = entries.get(ifname);
+        if (e == null || e.mtu() == null) {
+            return current;
+        }
+        if (sameInterface(ifname, e) && e.appliedMtu() == current) {
+            return e.mtu();
+        }
+        stale(ifname, "mtu " + current + ", not the " + e.appliedMtu() + " the switch set");
+        update(ifname, e.withMtu(null, null));
+        return current;
     }
 
-    /** The offloads to put back at stop: the recorded original, or {@code current} when none is recorded. */
+    /** The offloads to put back at stop: as {@link #originalMtu}. */
     synchronized Offloads.State originalOffloads(String ifname, Offloads.State current) {
-        Original o = entries.get(ifname);
-        return o != null && o.offloads() != null ? o.offloads() : current;
+        Entry e = entries.get(ifname);
+        if (e == null || e.offloads() == null) {
+            return current;
+        }
+        if (sameInterface(ifname, e) && e.appliedOffloads().equals(current)) {
+            return e.offloads();
+        }
+        stale(ifname, "offloads " + current.describe() + ", not what the switch set");
+        update(ifname, e.withOffloads(null, null));
+        return current;
     }
 
-    /** Records an original MTU before the switch changes it. */
-    synchronized void recordMtu(String ifname, int mtu) {
-        Original o = entries.get(ifname);
-        entries.put(ifname, new Original(mtu, o == null ? null : o.offloads()));
-        write();
+    /** Records an original MTU and the one about to be set, before the switch sets it. */
+    synchronized void recordMtu(String ifname, int original, int applied) {
+        update(ifname, entryFor(ifname).withMtu(original, applied));
     }
 
-    /** Records original offloads before the switch changes them. */
-    synchronized void recordOffloads(String ifname, Offloads.State offloads) {
-        Original o = entries.get(ifname);
-        entries.put(ifname, new Original(o == null ? null : o.mtu(), offloads));
-        write();
+    /** Records original offloads and those about to be set, before the switch sets them. */
+    synchronized void recordOffloads(String ifname, Offloads.State original, Offloads.State applied) {
+        update(ifname, entryFor(ifname).withOffloads(original, applied));
     }
 
-    /** Forgets an original MTU once it was put back. */
+    /** Forgets an original MTU once it was put back (or could not be). */
     synchronized void forgetMtu(String ifname) {
-        Original o = entries.get(ifname);
-        if (o != null && o.mtu() != null) {
-            update(ifname, new Original(null, o.offloads()));
+        Entry e = entries.get(ifname);
+        if (e != null && e.mtu() != null) {
+            update(ifname, e.withMtu(null, null));
         }
     }
 
-    /** Forgets original offloads once they were put back. */
+    /** Forgets original offloads once they were put back (or could not be). */
     synchronized void forgetOffloads(String ifname) {
-        Original o = entries.get(ifname);
-        if (o != null && o.offloads() != null) {
-            update(ifname, new Original(o.mtu(), null));
+        Entry e = entries.get(ifname);
+        if (e != null && e.offloads() != null) {
+            update(ifname, e.withOffloads(null, null));
         }
     }
 
     /**
-     * Puts back what a killed switch left changed on interfaces this start will not attach (they left the config,
-     * or run without changes now), and forgets them. An interface that is gone has nothing to put back.
+     * Puts back what a killed switch left changed on interfaces this start will not attach (they left the config),
+     * and forgets them. An interface that is gone, or was changed since, is left as it is.
      */
     synchronized void restoreAllBut(Set<String> attaching) {
         for (String name : new ArrayList<>(entries.keySet())) {
             if (attaching.contains(name)) {
                 continue;
             }
-            Original o = entries.get(name);
             try {
                 if (NetInterfaces.exists(name)) {
-                    if (o.offloads() != null) {
-                        Offloads.set(name, o.offloads());
-                    }
-                    if (o.mtu() != null) {
-                        NetInterfaces.setMtu(name, o.mtu());
-                    }
-                    LOG.log(System.Logger.Level.INFO, "interface " + name + ": put back what a previous switch "
-                            + "left changed" + describe(o) + " (from " + file + ")");
+                    Offloads.State offloads = originalOffloads(name, Offloads.get(name));
+                    Offloads.set(name, offloads);
+                    int mtu = originalMtu(name, NetInterfaces.mtu(name));
+                    NetInterfaces.setMtu(name, mtu);
+                    LOG.log(System.Logger.Level.INFO, "interface " + name + ": put back as it was before a previous "
+                            + "switch changed it: mtu " + mtu + ", offloads " + offloads.describe() + " (" + file
+                            + ")");
                 }
             } catch (NativeException e) {
-                LOG.log(System.Logger.Level.WARNING, "interface " + name + ": cannot put back" + describe(o) + ": "
-                        + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "interface " + name + ": cannot put back what a previous switch "
+                        + "changed: " + e.getMessage());
             }
-            update(name, new Original(null, null));
+            entries.remove(name);
+            write();
         }
     }
 
-    private static String describe(Original o) {
-        return (o.mtu() != null ? ", mtu " + o.mtu() : "") + (o.offloads() != null ? ", offloads "
-                + o.offloads().describe() : "");
+    private Entry entryFor(String ifname) {
+        Entry e = entries.get(ifname);
+        return e != null ? e : new Entry(NetInterfaces.index(ifname), null, null, null, null);
     }
 
-    private void update(String ifname, Original o) {
-        if (o.mtu() == null && o.offloads() == null) {
+    private static boolean sameInterface(String ifname, Entry e) {
+        try {
+            return NetInterfaces.index(ifname) == e.ifindex();
+        } catch (NativeException gone) {
+            return false;
+        }
+    }
+
+    private void stale(String ifname, String why) {
+        LOG.log(System.Logger.Level.INFO, "interface " + ifname + ": the record of a previous switch in " + file
+                + " no longer describes it (" + why + ", or a new interface of that name); its current settings "
+                + "stand");
+    }
+
+    private void update(String ifname, Entry e) {
+        if (e.empty()) {
             entries.remove(ifname);
         } else {
-            entries.put(ifname, o);
+            entries.put(ifname, e);
         }
         write();
     }
@@ -144,13 +186,21 @@ final class InterfaceLedger {
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
                 String[] f = line.trim().split(" ");
-                if (f.length != 6) {
+                if (f.length < 3) {
                     continue;
                 }
-                Integer mtu = f[1].equals(UNCHANGED) ? null : Integer.valueOf(f[1]);
-                Offloads.State off = f[2].equals(UNCHANGED) ? null
-                        : new Offloads.State(f[2].equals("1"), f[3].equals("1"), f[4].equals("1"), f[5].equals("1"));
-                entries.put(f[0], new Original(mtu, off));
+                Entry e = new Entry(Integer.parseInt(f[1]), null, null, null, null);
+                for (int i = 2; i < f.length; i++) {
+                    String[] kv = f[i].split("[=>]");
+                    if (kv.length == 3 && kv[0].equals("mtu")) {
+                        e = e.withMtu(Integer.valueOf(kv[1]), Integer.valueOf(kv[2]));
+                    } else if (kv.length == 3 && kv[0].equals("offloads")) {
+                        e = e.withOffloads(state(kv[1]), state(kv[2]));
+                    }
+                }
+                if (!e.empty()) {
+                    entries.put(f[0], e);
+                }
             }
             if (!entries.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "a previous switch stopped without putting back what it changed "
@@ -158,6 +208,7 @@ final class InterfaceLedger {
                         + file + " will be put back");
             }
         } catch (IOException | RuntimeException e) {
+            entries.clear();
             LOG.log(System.Logger.Level.WARNING, "cannot read " + file + ": " + e.getMessage()
                     + "; interfaces a killed switch changed keep their current settings");
         }
@@ -170,12 +221,12 @@ final class InterfaceLedger {
                 return;
             }
             List<String> lines = new ArrayList<>();
-            for (Map.Entry<String, Original> e : entries.entrySet()) {
-                Original o = e.getValue();
-                Offloads.State s = o.offloads();
-                lines.add(e.getKey() + " " + (o.mtu() == null ? UNCHANGED : o.mtu().toString()) + " "
-                        + (s == null ? "- - - -" : bit(s.gro()) + " " + bit(s.gso()) + " " + bit(s.tso()) + " "
-                        + bit(s.txChecksum())));
+            for (Map.Entry<String, Entry> me : entries.entrySet()) {
+                Entry e = me.getValue();
+                lines.add(me.getKey() + " " + e.ifindex()
+                        + (e.mtu() == null ? "" : " mtu=" + e.mtu() + ">" + e.appliedMtu())
+                        + (e.offloads() == null ? "" : " offloads=" + bits(e.offloads()) + ">"
+                        + bits(e.appliedOffloads())));
             }
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -187,7 +238,15 @@ final class InterfaceLedger {
         }
     }
 
-    private static String bit(boolean b) {
-        return b ? "1" : "0";
+    private static String bits(Offloads.State s) {
+        return (s.gro() ? "1" : "0") + (s.gso() ? "1" : "0") + (s.tso() ? "1" : "0") + (s.txChecksum() ? "1" : "0");
+    }
+
+    private static Offloads.State state(String bits) {
+        if (bits.length() != 4) {
+            throw new IllegalArgumentException("offloads \"" + bits + "\" is not four 0/1 digits");
+        }
+        return new Offloads.State(bits.charAt(0) == '1', bits.charAt(1) == '1', bits.charAt(2) == '1',
+                bits.charAt(3) == '1');
     }
 }

@@ -620,10 +620,13 @@ public final class SwitchDaemon implements AutoCloseable {
             final int original = ledger.originalMtu(name, current);
             final int mtu = p.mtuBytes() > 0 ? p.mtuBytes() : original;
             if (mtu != original) {
-                ledger.recordMtu(name, original);
+                ledger.recordMtu(name, original, mtu);
                 undo.push("restore mtu of " + name, () -> {
-                    NetInterfaces.setMtu(name, original);
-                    ledger.forgetMtu(name);
+                    try {
+                        NetInterfaces.setMtu(name, original);
+                    } finally {
+                        ledger.forgetMtu(name);
+                    }
                 });
             }
             if (mtu != current) {
@@ -782,20 +785,27 @@ public final class SwitchDaemon implements AutoCloseable {
         Offloads.State now = Offloads.get(name);
         // A switch killed earlier may have left them off: the original is the recorded one.
         Offloads.State before = restore ? ledger.originalOffloads(name, now) : now;
+        if (before.equals(Offloads.State.ALL_OFF) || !restore) {
+            // Nothing to put back later (a tap the switch made, a tender's tap): no record either.
+            ledger.forgetOffloads(name);
+        }
         if (before.equals(Offloads.State.ALL_OFF)) {
-            if (restore) {
-                ledger.forgetOffloads(name);
-            }
             return before;
         }
         if (restore) {
-            ledger.recordOffloads(name, before);
+            ledger.recordOffloads(name, before, Offloads.State.ALL_OFF);
             undo.push("restore offloads of " + name, () -> {
-                Offloads.set(name, before);
-                ledger.forgetOffloads(name);
+                try {
+                    Offloads.set(name, before);
+                } finally {
+                    ledger.forgetOffloads(name);
+                }
             });
         }
         Offloads.State after = now.equals(Offloads.State.ALL_OFF) ? now : Offloads.set(name, Offloads.State.ALL_OFF);
+        if (restore && !after.equals(Offloads.State.ALL_OFF)) {
+            ledger.recordOffloads(name, before, after);
+        }
         LOG.log(System.Logger.Level.INFO, "port " + name + ": offloads " + before.describe() + " -> " + after.describe()
                 + " (a switch without vnet headers cannot carry them" + (restore ? "; restored on detach)" : ")"));
         if (!after.equals(Offloads.State.ALL_OFF)) {

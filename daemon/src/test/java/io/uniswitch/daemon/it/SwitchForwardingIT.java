@@ -159,6 +159,24 @@ class SwitchForwardingIT extends SwitchTestSupport {
         assertEquals("1500", mtu(swNs, "up0"), "put back at start: the port left the config");
         assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"));
         assertFalse(Files.exists(ledger));
+        assertEquals(0, sw.stop(), sw.log());
+
+        // Killed again, and someone sets the MTU by hand before the next start: that MTU stands (the record no
+        // longer describes the interface), while the offloads, still as the killed switch left them, are put back.
+        sw = SwitchProcess.start(swNs, dir, withUplink);
+        sw.kill();
+        swNs.exec(T, "ip", "link", "set", "up0", "mtu", "1450");
+        sw = SwitchProcess.start(swNs, dir, String.join("\n",
+                "switch: sw0",
+                "dataplane: {offloads: off}",
+                "ports:",
+                "  - {name: up0, type: netdev}"));
+        assertEquals("1450", mtu(swNs, "up0"));
+        assertEquals(0, sw.stop(), sw.log());
+        sw = null;
+        assertEquals("1450", mtu(swNs, "up0"), "an MTU set by hand after the kill is not overwritten");
+        assertTrue(offloads(swNs, "up0").contains("tcp-segmentation-offload: on"), "offloads put back");
+        assertFalse(Files.exists(ledger));
     }
 
     private static String mtu(Netns ns, String dev) {

@@ -2,6 +2,7 @@ package io.uniswitch.tendernet.qemu;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
@@ -69,6 +70,8 @@ public final class QemuStreamPort extends FdPort {
      */
     public QemuStreamPort(String name, Path socketPath, int mtuBytes, int queueFrames, ByteBufAllocator allocator) {
         super(name, TYPE, mtuBytes, queueFrames, allocator);
+        // Before anything is bound: without the native epoll library nothing here can work, and nothing is left.
+        Epoll.ensureAvailability();
         this.socketPath = socketPath;
         this.decoder = new LengthPrefixDecoder(mtuBytes + L2_OVERHEAD_BYTES, allocator);
         final int ioBytes = Math.max(IO_BUFFER_BYTES, 2 * decoder.minBufferBytes());
