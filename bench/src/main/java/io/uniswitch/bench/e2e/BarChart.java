@@ -139,16 +139,19 @@ final class BarChart {
         g.drawLine(x - 4, y1, x + 4, y1);
     }
 
+    /** One legend entry, a colour square and a name, at x; returns where the next one starts. Both chart kinds. */
+    static int legendKey(Graphics2D g, int x, int y, int color, String name) {
+        g.setColor(COLORS[color % COLORS.length]);
+        g.fillRect(x, y - 10, 12, 12);
+        g.setColor(Color.BLACK);
+        g.drawString(name, x + 16, y);
+        return x + 16 + g.getFontMetrics().stringWidth(name) + 24;
+    }
+
     private static void legend(Graphics2D g, List<Series> series, int y) {
-        FontMetrics fm = g.getFontMetrics();
         int x = LEFT;
         for (int s = 0; s < series.size(); s++) {
-            g.setColor(COLORS[s % COLORS.length]);
-            g.fillRect(x, y - 10, 12, 12);
-            g.setColor(Color.BLACK);
-            String name = series.get(s).name();
-            g.drawString(name, x + 16, y);
-            x += 16 + fm.stringWidth(name) + 24;
+            x = legendKey(g, x, y, s, series.get(s).name());
         }
         g.setColor(Color.DARK_GRAY);
         g.drawString("bars: median of the repeats; whiskers: min to max", LEFT, y + 22);

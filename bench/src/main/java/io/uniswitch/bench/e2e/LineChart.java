@@ -92,12 +92,7 @@ final class LineChart {
         int x = LEFT;
         int y = baseY + 62;
         for (int s = 0; s < series.size(); s++) {
-            g.setColor(BarChart.COLORS[series.get(s).color() % BarChart.COLORS.length]);
-            g.fillRect(x, y - 10, 12, 12);
-            g.setColor(Color.BLACK);
-            String name = series.get(s).name();
-            g.drawString(name, x + 16, y);
-            x += 16 + fm.stringWidth(name) + 24;
+            x = BarChart.legendKey(g, x, y, series.get(s).color(), series.get(s).name());
         }
         g.setColor(Color.DARK_GRAY);
         g.drawString("points: median of the repeats", x + 8, y);

@@ -534,14 +534,14 @@ public final class SwitchDaemon implements AutoCloseable {
             if (p.mac() >= 0) {
                 NetInterfaces.setMac(p.name(), p.mac());
             }
-            NetInterfaces.setMtu(p.name(), p.mtuBytes());
+            mtu(p.name(), p.mtuBytes(), existed, undo);
             Offloads.State before;
             if (config.vnetOffloads()) {
                 // The host may hand the switch super-frames and partial checksums, described in the vnet header.
                 tap.setOffload(IfTun.TUN_F_CSUM | IfTun.TUN_F_TSO4 | IfTun.TUN_F_TSO6 | IfTun.TUN_F_TSO_ECN);
                 before = Offloads.get(p.name());
             } else {
-                before = offloadsOff(p.name(), !existed, undo);
+                before = offloadsOff(p.name(), existed, undo);
             }
             NetInterfaces.setUp(p.name(), true);
             if (p.address() != null) {
@@ -614,27 +614,7 @@ public final class SwitchDaemon implements AutoCloseable {
     private Opened openNetdev(PortConfig p, UndoStack undo) {
         String at = where(p);
         try {
-            final String name = p.name();
-            final int current = NetInterfaces.mtu(name);
-            // A switch killed earlier may have left its MTU here: the original is the recorded one.
-            final int original = ledger.originalMtu(name, current);
-            final int mtu = p.mtuBytes() > 0 ? p.mtuBytes() : original;
-            if (mtu != original) {
-                ledger.recordMtu(name, original, mtu);
-                undo.push("restore mtu of " + name, () -> {
-                    try {
-                        NetInterfaces.setMtu(name, original);
-                    } finally {
-                        ledger.forgetMtu(name);
-                    }
-                });
-            }
-            if (mtu != current) {
-                NetInterfaces.setMtu(name, mtu);
-            }
-            if (mtu == original) {
-                ledger.forgetMtu(name);
-            }
+            final int mtu = mtu(p.name(), p.mtuBytes(), true, undo);
             boolean vnet = config.vnetOffloads();
             // In offload mode vnet the interface keeps its offloads: super-frames and partial checksums travel with
             // their virtio_net_hdr, and the kernel segments and checksums for whichever device they leave by.
@@ -707,10 +687,8 @@ public final class SwitchDaemon implements AutoCloseable {
             warnIfOwnerDiffers(p.name(), "group", options.groupGid());
         }
         try {
-            int mtu = p.mtuBytes();
-            if (NetInterfaces.mtu(p.name()) != mtu) {
-                NetInterfaces.setMtu(p.name(), mtu);
-            }
+            // The switch provisions a tender's tap: its MTU and offloads are the switch's, nothing to put back.
+            int mtu = mtu(p.name(), p.mtuBytes(), false, undo);
             Offloads.State before = offloadsOff(p.name(), false, undo);
             NetInterfaces.setUp(p.name(), true);
             // Offloads stay off on a tender's tap (it takes no vnet header); in offload mode vnet the socket still
@@ -813,6 +791,34 @@ public final class SwitchDaemon implements AutoCloseable {
                     + "; oversize frames will be dropped and counted as frame_too_large");
         }
         return before;
+    }
+
+    /**
+     * Sets an interface's MTU to {@code wanted} (0: keeps the original) and returns the MTU it then has. With
+     * {@code restore} (an interface the switch did not make), the original is put back when the port detaches, and
+     * recorded in the ledger until then; the original is the ledger's when a killed switch left its MTU here.
+     */
+    private int mtu(String name, int wanted, boolean restore, UndoStack undo) {
+        final int current = NetInterfaces.mtu(name);
+        final int original = restore ? ledger.originalMtu(name, current) : current;
+        final int mtu = wanted > 0 ? wanted : original;
+        if (restore && mtu != original) {
+            ledger.recordMtu(name, original, mtu);
+            undo.push("restore mtu of " + name, () -> {
+                try {
+                    NetInterfaces.setMtu(name, original);
+                } finally {
+                    ledger.forgetMtu(name);
+                }
+            });
+        }
+        if (mtu != current) {
+            NetInterfaces.setMtu(name, mtu);
+        }
+        if (mtu == original || !restore) {
+            ledger.forgetMtu(name);
+        }
+        return mtu;
     }
 
     /**

@@ -179,6 +179,31 @@ class SwitchForwardingIT extends SwitchTestSupport {
         assertFalse(Files.exists(ledger));
     }
 
+    @Test
+    void aTapMadeElsewhereGetsItsMtuAndOffloadsBack() throws Exception {
+        Netns swNs = ns("sw");
+        swNs.exec(T, "ip", "tuntap", "add", "dev", "hand0", "mode", "tap");
+        swNs.exec(T, "ip", "link", "set", "hand0", "mtu", "9000");
+        assertTrue(offloads(swNs, "hand0").contains("generic-segmentation-offload: on"));
+        sw = SwitchProcess.start(swNs, dir, String.join("\n",
+                "switch: sw0",
+                "dataplane: {offloads: off}",
+                "ports:",
+                "  - {name: hand0, type: tap}",
+                "  - {name: made0, type: tap}"));
+        assertEquals("1500", mtu(swNs, "hand0"), "the port's MTU (tap default 1500) while attached");
+        assertTrue(offloads(swNs, "hand0").contains("generic-segmentation-offload: off"));
+        String ledger = Files.readString(dir.resolve("sw0.restore"));
+        assertTrue(ledger.contains("hand0 ") && !ledger.contains("made0"),
+                "only what the switch did not make is recorded: " + ledger);
+        assertEquals(0, sw.stop(), sw.log());
+        sw = null;
+        assertEquals("9000", mtu(swNs, "hand0"), "the tap someone else made gets its MTU back");
+        assertTrue(offloads(swNs, "hand0").contains("generic-segmentation-offload: on"), "and its offloads");
+        assertTrue(Links.exists(swNs, "hand0"), "and stays");
+        assertFalse(Links.exists(swNs, "made0"), "the tap the switch made is removed");
+    }
+
     private static String mtu(Netns ns, String dev) {
         return ns.exec(T, "cat", "/sys/class/net/" + dev + "/mtu").stdout().strip();
     }

@@ -401,7 +401,7 @@ public final class VhostUserPort extends FdPort {
             txCall = callFd;
             txUsedPending = 0;
         }
-        signalWake();
+        fds.wake();
     }
 
     /** Where lent frames come back: a frame still lent gives its chain back as used, published by afterForward. */
@@ -447,10 +447,6 @@ public final class VhostUserPort extends FdPort {
             txKick = -1;
             txCall = -1;
         }
-    }
-
-    private void signalWake() {
-        fds.wake();
     }
 
     private static void drainEventFd(int fd) {
@@ -524,7 +520,7 @@ public final class VhostUserPort extends FdPort {
         }
         q.setKicksWanted(true);
         if (q.available() > 0) {
-            signalWake();
+            fds.wake();
         }
         return n;
     }
@@ -630,7 +626,7 @@ public final class VhostUserPort extends FdPort {
         // guest may have added buffers before it could see that request (EVENT_IDX): look once more.
         q.setKicksWanted(true);
         if (hasPendingTx() && q.available() > 0) {
-            signalWake();
+            fds.wake();
         }
         return written;
     }
