@@ -30,8 +30,6 @@ public final class Trafgen {
     private static final Pattern OUTGOING = Pattern.compile("(\\d+) packets outgoing");
     /** The send loop's own duration, per CPU: "1 sec, 12761 usec on CPU0 (1000000 packets)". */
     private static final Pattern LOOP_TIME = Pattern.compile("(\\d+) sec, (\\d+) usec on CPU\\d+");
-    /** trafgen's frames are written to the device as given: no FCS, at most the device MTU plus 14 bytes. */
-    public static final int MAX_FRAME_BYTES = 2048;
 
     private Trafgen() {
     }

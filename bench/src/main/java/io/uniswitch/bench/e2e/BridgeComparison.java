@@ -285,7 +285,7 @@ public final class BridgeComparison {
     private void pad(String columnId, Metric.Scenario scenario, int r) {
         FrameTests.Settings f = options.frameSettings();
         for (Metric m : Metric.values()) {
-            if (m.scenario() != scenario || !results.applies(m, columnId)) {
+            if (m.scenario() != scenario || !Results.applies(m, columnId)) {
                 continue;
             }
             boolean planned = switch (scenario) {

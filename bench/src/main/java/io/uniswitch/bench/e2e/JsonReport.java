@@ -120,7 +120,7 @@ final class JsonReport {
         field(3, "results").append("{");
         boolean first = true;
         for (Results.Column c : results.columns()) {
-            if (!results.applies(m, c.id())) {
+            if (!Results.applies(m, c.id())) {
                 continue;
             }
             List<Results.Sample> s = results.samples(m, c.id());

@@ -1,6 +1,5 @@
 package io.uniswitch.bench.e2e;
 
-import io.uniswitch.netlab.Cmd;
 import io.uniswitch.netlab.Links;
 import io.uniswitch.netlab.Netns;
 import io.uniswitch.netlab.Tools;
@@ -65,15 +64,15 @@ final class KernelBridge implements Dut {
     /** {@code ip link set br0 type bridge fdb_flush}: every learned entry goes; the ports' own (permanent) stay. */
     @Override
     public void flushFdb() {
-        Cmd.run(CMD_TIMEOUT, sw.wrap(List.of(Tools.require("ip", "iproute2").toString(), "link", "set", "dev", "br0",
-                "type", "bridge", "fdb_flush")));
+        sw.exec(CMD_TIMEOUT, Tools.require("ip", "iproute2").toString(), "link", "set", "dev", "br0", "type",
+                "bridge", "fdb_flush");
     }
 
     /** Lines of {@code bridge fdb show br br0} learned on a port: neither permanent (own MACs) nor static. */
     @Override
     public long fdbEntries() {
-        String out = Cmd.run(CMD_TIMEOUT, sw.wrap(List.of(Tools.require("bridge", "iproute2").toString(), "fdb",
-                "show", "br", "br0"))).stdout();
+        String out = sw.exec(CMD_TIMEOUT, Tools.require("bridge", "iproute2").toString(), "fdb", "show", "br", "br0")
+                .stdout();
         long n = 0;
         for (String line : out.split("\n")) {
             if (line.contains(" master br0") && !line.contains("permanent") && !line.contains("static")) {

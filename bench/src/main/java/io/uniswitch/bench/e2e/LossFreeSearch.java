@@ -38,12 +38,11 @@ final class LossFreeSearch {
     }
 
     /**
-     * The answer: the highest loss-free rate found (0 when even the lowest probe lost frames), the generator's rate
-     * at unlimited load, the rate that load delivered, trials run, whether the answer is the generator's limit or
-     * came from a trial that offered less than asked, and the lowest rate that lost frames (NaN if none did).
+     * The answer: the highest loss-free rate found (0 when even the lowest probe lost frames), trials run, whether
+     * the answer is the generator's limit or came from a trial that offered less than asked, and the lowest rate that
+     * lost frames (NaN if none did).
      */
-    record Result(double lossFreePps, double generatorPps, double deliveredAtMaxPps, int trials,
-            boolean generatorBound, boolean pacingShort, double lowestLossyPps) {
+    record Result(double lossFreePps, int trials, boolean generatorBound, boolean pacingShort, double lowestLossyPps) {
     }
 
     /** A paced trial that offered less than this share of the rate asked did not reach it. */
@@ -79,7 +78,7 @@ final class LossFreeSearch {
             throw new IllegalStateException("the generator sent nothing: " + max);
         }
         if (lossFree(max)) {
-            return new Result(generator, generator, max.deliveredPps(), 1, true, false, Double.NaN);
+            return new Result(generator, 1, true, false, Double.NaN);
         }
         double lo = 0;
         double hi = generator;
@@ -101,6 +100,6 @@ final class LossFreeSearch {
             }
             next = (lo + hi) / 2;
         }
-        return new Result(lo, generator, max.deliveredPps(), trials, false, pacingShort, hi);
+        return new Result(lo, trials, false, pacingShort, hi);
     }
 }

@@ -74,15 +74,15 @@ final class Measurements {
                 last(Metric.PING_P50, dut), last(Metric.FLOOD_RATE, dut));
     }
 
-    /**
-     * The tender rows: a flood ping from {@code lan} to the stand-in tender at {@code target}, after an unmeasured
-     * one of half the count. The switch was just started, and the warm-up gives uniswitch's JIT the head start that
-     * the switch scenario's earlier runs give it there.
-     */
-    /** Warm-up pings before the tender flood, as a multiple of the measured count. */
-    static final int TENDER_WARMUP_FACTOR = 5;
+    /** Warm-up pings before the tender flood, as a multiple of the measured count, and at most. */
+    private static final int TENDER_WARMUP_FACTOR = 5;
     private static final int TENDER_WARMUP_MAX = 200_000;
 
+    /**
+     * The tender rows: a flood ping from {@code lan} to the stand-in tender at {@code target}, after an unmeasured
+     * one of {@link #TENDER_WARMUP_FACTOR} times the count (at most {@link #TENDER_WARMUP_MAX}). The switch was just
+     * started, and the warm-up gives uniswitch's JIT the head start that the switch scenario's earlier runs give it.
+     */
     void floodToTender(Netns lan, String target, Dut dut, int repeat) {
         // Unmeasured, the same for every switch: each repeat starts a fresh switch, and a fresh JVM compiles its tap
         // and ring paths for seconds (C2 took 13 % of the CPU during a flood after a 10,000-ping warm-up; with that

@@ -49,12 +49,7 @@ enum Metric {
         /** RFC 2889 learning-switch figures on three namespaces ({@link FrameTests}). */
         RFC2889,
         /** The 64-byte loss-free rate with more ports and a filled FDB ({@link FrameTests}). */
-        SCALING;
-
-        /** Measured with trafgen by {@link FrameTests}, for the switches it {@link FrameTests#measures}. */
-        boolean frames() {
-            return this == SWEEP || this == RFC2889 || this == SCALING;
-        }
+        SCALING
     }
 
     private final String id;

@@ -33,7 +33,7 @@ final class OvsUserspace implements Dut {
 
     /** Ports of br0, switch ends of the veths in the switch namespace. */
     private final List<String> ports;
-    /** other_config:mac-table-size, or 0 for OVS's default (2048). */
+    /** other_config:mac-table-size, or 0 for OVS's default (8192 in OVS 3.1). */
     private final int macTableSize;
     private Path dir;
     private Process ovsdb;

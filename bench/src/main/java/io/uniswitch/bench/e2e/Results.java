@@ -72,7 +72,7 @@ final class Results {
     }
 
     /** True when the row is measured for this switch at all (the tender rows only for the bridge and uniswitch). */
-    boolean applies(Metric metric, String columnId) {
+    static boolean applies(Metric metric, String columnId) {
         return switch (metric.scenario()) {
             case SWITCHES -> true;
             case TENDER -> TenderFlood.measures(columnId);

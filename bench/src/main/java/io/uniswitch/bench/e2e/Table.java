@@ -104,7 +104,7 @@ final class Table {
     }
 
     private static String cell(Results results, Metric m, Results.Column c) {
-        if (!results.applies(m, c.id()) || results.isSkipped(c.id())) {
+        if (!Results.applies(m, c.id()) || results.isSkipped(c.id())) {
             return "-";
         }
         double[] v = Results.values(results.samples(m, c.id()));

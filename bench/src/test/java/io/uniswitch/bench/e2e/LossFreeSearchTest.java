@@ -33,6 +33,36 @@ class LossFreeSearchTest {
     }
 
     @Test
+    void climbsPastWhatAnOverloadedSwitchDelivers() throws Exception {
+        // Overloaded, this switch delivers half its capacity (a livelock), so the second probe lies far below the
+        // answer and only the binary search can find it.
+        List<Double> asked = new ArrayList<>();
+        LossFreeSearch.Trial collapsing = rate -> {
+            asked.add(rate);
+            long sent = Math.round(rate == 0 ? GENERATOR : rate);
+            return new LossFreeSearch.Outcome(sent, sent <= 300_000 ? sent : 150_000, 1.0);
+        };
+        LossFreeSearch.Result r = new LossFreeSearch(0, 0.01, 20).search(collapsing);
+        assertEquals(150_000, asked.get(1), 1, "second probe at what the overload delivered");
+        assertTrue(r.lossFreePps() <= 300_000 && r.lossFreePps() >= 294_000, "found " + r.lossFreePps());
+        assertFalse(r.pacingShort());
+    }
+
+    @Test
+    void aGeneratorThatOffersLessThanAskedIsJudgedAtWhatItOffered() throws Exception {
+        // Paced, this generator reaches only 80 % of the rate asked: a loss-free trial counts at what it offered, and
+        // the result says the answer came from such a trial.
+        LossFreeSearch.Trial slowPacing = rate -> {
+            long sent = Math.round(rate == 0 ? GENERATOR : 0.8 * rate);
+            return new LossFreeSearch.Outcome(sent, Math.min(sent, 300_000), 1.0);
+        };
+        LossFreeSearch.Result r = new LossFreeSearch(0, 0.01, 20).search(slowPacing);
+        assertTrue(r.lossFreePps() <= 300_000, "never more than the switch took: " + r.lossFreePps());
+        assertTrue(r.lossFreePps() >= 240_000, "found " + r.lossFreePps());
+        assertTrue(r.pacingShort());
+    }
+
+    @Test
     void isBoundedByTheTrialBudget() throws Exception {
         List<Double> asked = new ArrayList<>();
         LossFreeSearch.Result r = new LossFreeSearch(0, 1e-9, 5).search(model(123_456, asked));
