@@ -114,22 +114,26 @@ public final class Links {
      * held back by its send buffer first.
      */
     public static void pace(Netns ns, String dev, long rateBitsPerSecond, int burstBytes, int limitBytes) {
-        tc(ns, "qdisc", "replace", "dev", dev, "root", "tbf", "rate", rateBitsPerSecond + "bit", "burst",
+        tc(ns, true, "qdisc", "replace", "dev", dev, "root", "tbf", "rate", rateBitsPerSecond + "bit", "burst",
                 Integer.toString(burstBytes), "limit", Integer.toString(limitBytes));
     }
 
     /** Removes what {@link #pace} set: the device's root qdisc goes back to its default. */
     public static void unpace(Netns ns, String dev) {
-        List<String> argv = new ArrayList<>(List.of(Tools.require("tc", "iproute2").toString(), "qdisc", "del",
-                "dev", dev, "root"));
         // No root qdisc to delete is fine: the device was not paced.
-        Cmd.runAllowFail(TIMEOUT, ns == null ? argv : ns.wrap(argv));
+        tc(ns, false, "qdisc", "del", "dev", dev, "root");
     }
 
-    private static void tc(Netns ns, String... args) {
+    /** Runs tc in ns (null: here); with {@code mustSucceed}, a non-zero exit throws. */
+    private static void tc(Netns ns, boolean mustSucceed, String... args) {
         List<String> argv = new ArrayList<>(List.of(Tools.require("tc", "iproute2").toString()));
         argv.addAll(List.of(args));
-        Cmd.run(TIMEOUT, ns == null ? argv : ns.wrap(argv));
+        List<String> command = ns == null ? argv : ns.wrap(argv);
+        if (mustSucceed) {
+            Cmd.run(TIMEOUT, command);
+        } else {
+            Cmd.runAllowFail(TIMEOUT, command);
+        }
     }
 
     /**
